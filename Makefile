@@ -1,0 +1,41 @@
+# Everything runs from a local virtualenv that these targets create: `make demo`, `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# openai versions CI checks besides the newest (which `make test` installs): the declared minimum,
+# the newest 1.x and the newest 2.x.
+MATRIX ?= 1.92.0 1.109.1 2.54.0
+PIP_QUIET ?= -q
+
+.PHONY: install demo test lint matrix bench soak clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_QUIET) -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m vertex_openai.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+matrix:
+	@set -e; for v in $(MATRIX); do \
+	  venv=$(VENV)-openai-$$v; \
+	  if [ ! -f $$venv/.installed ]; then \
+	    $(PYTHON) -m venv $$venv && $$venv/bin/pip install $(PIP_QUIET) -e '.[test]' "openai==$$v" && touch $$venv/.installed; \
+	  fi; \
+	  echo "== openai $$v"; \
+	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
+	done
+
+clean:
+	rm -rf $(VENV) $(VENV)-openai-* dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,319 @@
+"""Google access tokens for every request: cached, refreshed ahead of expiry, one refresh at a time.
+
+google-auth's refresh is blocking I/O. A refresh always runs in its own short-lived daemon thread and
+publishes its result through a `concurrent.futures.Future` that every waiter shares: threads block
+on it, coroutines await it (on whatever event loop they run), so 100 threads and 100 coroutines that
+hit an expired token cause exactly one refresh, no event loop is blocked, and no lock or future is
+bound to a loop. Waiting is bounded by `refresh_timeout`, so a hung token endpoint cannot hang a call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as _dt
+import inspect
+import re
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, Union
+
+from ._errors import VertexAuthError
+
+__all__ = [
+    "CLOUD_PLATFORM_SCOPE",
+    "CallableTokenSource",
+    "CredentialsTokenSource",
+    "TokenProvider",
+    "TokenSource",
+    "redact",
+]
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+_FIX_HINT = (
+    "To fix: run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
+    "service-account key file, or pass credentials= to the client."
+)
+
+TokenProvider = Callable[[], Union[str, Awaitable[str]]]
+Clock = Callable[[], _dt.datetime]
+
+_TOKENISH = re.compile(r"(ya29\.|Bearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+def redact(text: str) -> str:
+    """Hide anything that looks like an OAuth token in text that may reach a user or a log."""
+    return _TOKENISH.sub(lambda m: m.group(1) + "<redacted>", text)
+
+
+def _utcnow() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+
+
+def _naive_utc(value: _dt.datetime) -> _dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def check_token(token: object, source: str) -> str:
+    """A token must be a non-empty header-safe string; say so without ever echoing it."""
+    if not isinstance(token, str) or not token:
+        raise VertexAuthError(f"{source} returned {type(token).__name__} instead of a non-empty access token str.")
+    if any(ch in token for ch in "\r\n\0") or not token.isascii():
+        raise VertexAuthError(f"{source} returned a token with characters not allowed in an HTTP header.")
+    return token
+
+
+class TokenSource(Protocol):
+    """What the client needs from a credential: a current token, now, in sync or async code."""
+
+    description: str
+
+    @property
+    def quota_project(self) -> str | None: ...
+
+    def token(self) -> str: ...
+
+    async def atoken(self) -> str: ...
+
+    def invalidate(self, token: str) -> None: ...
+
+
+class CallableTokenSource:
+    """A user's token provider, called on every attempt; caching and expiry are the provider's business."""
+
+    quota_project = None
+
+    def __init__(self, provider: TokenProvider) -> None:
+        self._provider = provider
+        name = getattr(provider, "__qualname__", None) or type(provider).__name__
+        self.description = f"the token provider {name}"
+
+    def __repr__(self) -> str:
+        return f"CallableTokenSource({self.description})"
+
+    def token(self) -> str:
+        value = self._call()
+        if inspect.isawaitable(value):
+            if inspect.iscoroutine(value):
+                value.close()
+            raise VertexAuthError(
+                f"{self.description} is async; use it with async_vertex_openai_client() / AsyncOpenAI, "
+                "or pass a sync callable to the sync client."
+            )
+        return check_token(value, self.description)
+
+    async def atoken(self) -> str:
+        value = self._call()
+        if inspect.isawaitable(value):
+            value = await value
+        return check_token(value, self.description)
+
+    def _call(self) -> object:
+        try:
+            return self._provider()
+        except VertexAuthError:
+            raise
+        except Exception as err:
+            raise VertexAuthError(
+                f"{self.description} failed: {type(err).__name__}: {redact(str(err))}"
+            ) from err
+
+    def invalidate(self, token: str) -> None:
+        """Nothing is cached here; the provider is simply called again."""
+
+
+class CredentialsTokenSource:
+    """google-auth credentials made safe to share between threads, coroutines and event loops.
+
+    A token is used until `refresh_margin` seconds before its expiry (but never less than half its
+    lifetime, so a server that hands out short tokens cannot cause a refresh on every request).
+    """
+
+    def __init__(
+        self,
+        credentials: Any | None = None,
+        *,
+        loader: Callable[[], Any] | None = None,
+        description: str | None = None,
+        refresh_margin: float = 300.0,
+        refresh_timeout: float = 30.0,
+        clock: Clock | None = None,
+    ) -> None:
+        if credentials is None and loader is None:
+            raise ValueError("CredentialsTokenSource needs credentials or a loader")
+        if refresh_margin < 0:
+            raise ValueError(f"refresh_margin must be >= 0 seconds, got {refresh_margin!r}")
+        if not refresh_timeout > 0:
+            raise ValueError(f"refresh_timeout must be > 0 seconds, got {refresh_timeout!r}")
+        self._credentials = credentials
+        self._loader = loader
+        self._margin = _dt.timedelta(seconds=refresh_margin)
+        self._refresh_timeout = float(refresh_timeout)
+        self._clock: Clock = clock or _utcnow
+        self._lock = threading.Lock()
+        self._inflight: concurrent.futures.Future[str] | None = None
+        self._token: str | None = None
+        self._stale_at: _dt.datetime | None = None
+        self._rejected: str | None = None
+        self.refresh_count = 0
+        self.description = description or (
+            "Application Default Credentials" if credentials is None else _describe(credentials)
+        )
+
+    def __repr__(self) -> str:
+        return f"CredentialsTokenSource({self.description}, refreshes={self.refresh_count})"
+
+    @property
+    def credentials(self) -> Any | None:
+        return self._credentials
+
+    @property
+    def quota_project(self) -> str | None:
+        value = getattr(self._credentials, "quota_project_id", None)
+        return value if isinstance(value, str) and value else None
+
+    # -- the fast path: no lock, no I/O --------------------------------------------------------
+    def _current(self) -> str | None:
+        token, stale_at = self._token, self._stale_at
+        if token is None:
+            return None
+        if stale_at is not None and self._clock() >= stale_at:
+            return None
+        return token
+
+    def token(self) -> str:
+        current = self._current()
+        if current is not None:
+            return current
+        future = self._refresh_future()
+        try:
+            return future.result(timeout=self._refresh_timeout)
+        except concurrent.futures.TimeoutError:
+            raise self._timeout_error() from None
+
+    async def atoken(self) -> str:
+        current = self._current()
+        if current is not None:
+            return current
+        future = self._refresh_future()
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self._refresh_timeout)
+        except asyncio.TimeoutError:
+            raise self._timeout_error() from None
+
+    def invalidate(self, token: str) -> None:
+        """Forget `token` after the server refused it; a no-op if a newer token already replaced it."""
+        with self._lock:
+            if self._token == token:
+                self._token = None
+                self._rejected = token
+
+    # -- refresh, single flight ------------------------------------------------------------------
+    def _refresh_future(self) -> concurrent.futures.Future[str]:
+        with self._lock:
+            current = self._current()
+            if current is not None:
+                done: concurrent.futures.Future[str] = concurrent.futures.Future()
+                done.set_result(current)
+                return done
+            if self._inflight is not None:
+                return self._inflight
+            future: concurrent.futures.Future[str] = concurrent.futures.Future()
+            # RUNNING futures cannot be cancelled: one cancelled waiter must not fail the others.
+            future.set_running_or_notify_cancel()
+            self._inflight = future
+        thread = threading.Thread(target=self._run_refresh, args=(future,), name="vertex-openai-token", daemon=True)
+        thread.start()
+        return future
+
+    def _run_refresh(self, future: concurrent.futures.Future[str]) -> None:
+        try:
+            token, expiry = self._refresh_blocking()
+        except BaseException as err:
+            with self._lock:
+                self._inflight = None
+            future.set_exception(_as_auth_error(err, self.description))
+            return
+        now = self._clock()
+        stale_at = None
+        if expiry is not None:
+            lifetime = expiry - now
+            margin = min(self._margin, max(lifetime / 2, _dt.timedelta(0)))
+            stale_at = expiry - margin
+        with self._lock:
+            self._token, self._stale_at = token, stale_at
+            self.refresh_count += 1
+            self._inflight = None
+        future.set_result(token)
+
+    def _refresh_blocking(self) -> tuple[str, _dt.datetime | None]:
+        if self._credentials is None:
+            assert self._loader is not None
+            self._credentials = self._loader()
+        from google.auth.transport.requests import Request
+
+        credentials = self._credentials
+        adopted = self._adoptable(credentials)
+        if adopted is not None:
+            return adopted
+        credentials.refresh(_TimeoutRequest(self._refresh_timeout, Request()))
+        token = check_token(getattr(credentials, "token", None), self.description)
+        return token, _expiry_of(credentials)
+
+    def _adoptable(self, credentials: Any) -> tuple[str, _dt.datetime | None] | None:
+        """Reuse a token the shared credentials already hold (another client refreshed them)."""
+        token = getattr(credentials, "token", None)
+        expiry = _expiry_of(credentials)
+        if not isinstance(token, str) or not token or token == self._rejected or expiry is None:
+            return None
+        if expiry - self._clock() <= self._margin:
+            return None
+        return token, expiry
+
+    def _timeout_error(self) -> VertexAuthError:
+        return VertexAuthError(
+            f"Timed out after {self._refresh_timeout:g}s waiting for a Google access token from "
+            f"{self.description}; the token endpoint did not answer. Check network access to Google, "
+            "or raise token_refresh_timeout."
+        )
+
+
+class _TimeoutRequest:
+    """google-auth's Request with a bounded timeout for every token-endpoint call."""
+
+    def __init__(self, timeout: float, inner: Any) -> None:
+        self._timeout = timeout
+        self._inner = inner
+
+    def __call__(self, url: str, method: str = "GET", body: Any = None, headers: Any = None,
+                 timeout: float | None = None, **kwargs: Any) -> Any:
+        bounded = self._timeout if timeout is None else min(float(timeout), self._timeout)
+        return self._inner(url, method=method, body=body, headers=headers, timeout=bounded, **kwargs)
+
+
+def _expiry_of(credentials: Any) -> _dt.datetime | None:
+    expiry = getattr(credentials, "expiry", None)
+    return _naive_utc(expiry) if isinstance(expiry, _dt.datetime) else None
+
+
+def _describe(credentials: Any) -> str:
+    kind = type(credentials).__name__
+    email = getattr(credentials, "service_account_email", None)
+    if isinstance(email, str) and email and email != "default":
+        return f"{kind} ({email})"
+    return kind
+
+
+def _as_auth_error(err: BaseException, description: str) -> BaseException:
+    if isinstance(err, VertexAuthError):
+        return err
+    if not isinstance(err, Exception):
+        return err
+    reason = redact(str(err)) or type(err).__name__
+    new = VertexAuthError(
+        f"Could not get a Google access token from {description}: {type(err).__name__}: {reason}. {_FIX_HINT}"
+    )
+    new.__cause__ = err
+    return new

@@ -1,0 +1,353 @@
+"""`vertex_openai.OpenAI` / `AsyncOpenAI`: the openai SDK's own clients, pointed at Vertex AI.
+
+Thin subclasses in the manner of `openai.AzureOpenAI`: the SDK keeps its retries, streaming, parsing
+and `with_options`; we add the Vertex URL, a Google token on every attempt (plus one replay after a
+401), Google-shaped errors, and the request-body adjustments Gemini needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import openai
+from openai import NOT_GIVEN, NotGiven
+
+from ._auth import TokenSource
+from ._config import VertexConfig, resolve_config
+from ._errors import google_error, retry_delay_seconds, status_message
+from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer
+from ._request import prepare_json_body
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["AsyncOpenAI", "OpenAI", "async_vertex_openai_client", "vertex_openai_client"]
+
+# The SDK insists on an api_key; it never leaves this process, the real token replaces it per request.
+_PLACEHOLDER_KEY = "vertex-openai-uses-google-oauth"
+
+_OPENAI_ONLY = {
+    "api_key": "Vertex AI authenticates with Google OAuth tokens; pass credentials= (google.auth credentials "
+    "or a callable returning a token) instead of api_key",
+    "organization": "the OpenAI-Organization header means nothing to Vertex AI and is never sent",
+    "admin_api_key": "OpenAI admin keys do not apply to Vertex AI",
+    "workload_identity": "use google.auth credentials (e.g. workload identity federation) via credentials=",
+    "provider": "vertex-openai already configures the provider; pass project/location/credentials instead",
+    "data_residency": "choose the Vertex location instead (e.g. location='eu' or 'europe-west4')",
+}
+_VERTEX_KEYS = ("project", "location", "endpoint", "api_version", "credentials", "base_url")
+
+
+def _reject_openai_only(kwargs: Mapping[str, Any]) -> None:
+    for name, why in _OPENAI_ONLY.items():
+        if name in kwargs and kwargs[name] is not None and not isinstance(kwargs[name], NotGiven):
+            raise TypeError(f"{name}= is not supported by vertex-openai: {why}.")
+
+
+class _VertexClientMixin:
+    """Behaviour shared by the sync and async clients (everything that does no I/O)."""
+
+    _vertex_config: VertexConfig
+    _vertex_auth: Any
+    _custom_headers: Mapping[str, str]
+    _custom_query: Mapping[str, object]
+    _client: Any
+    timeout: Any
+    max_retries: int
+
+    def _vertex_setup(self, config: VertexConfig, explicit_headers: Mapping[str, str] | None) -> None:
+        self._vertex_config = config
+        self._vertex_auth = auth_for(self._client, config.token_source, config.origin, config.max_retry_delay)
+        # Never send the OpenAI org/project headers or headers from OPENAI_CUSTOM_HEADERS to Google.
+        object.__setattr__(self, "organization", None)
+        object.__setattr__(self, "project", config.target.project)
+        object.__setattr__(self, "webhook_secret", getattr(self, "webhook_secret", None))
+        self._custom_headers = dict(explicit_headers or {})
+        if hasattr(self, "_ambient_authorizations"):
+            object.__setattr__(self, "_ambient_authorizations", frozenset())
+        if hasattr(self, "admin_api_key"):
+            object.__setattr__(self, "admin_api_key", None)
+
+    # -- public, read-only view of the Vertex configuration ----------------------------------------
+    @property
+    def location(self) -> str:
+        return self._vertex_config.target.location
+
+    @property
+    def endpoint(self) -> str:
+        return self._vertex_config.target.endpoint
+
+    @property
+    def token_source(self) -> TokenSource:
+        """Where tokens come from (shared by copies of this client)."""
+        return self._vertex_config.token_source
+
+    def __repr__(self) -> str:
+        target = self._vertex_config.target
+        return (
+            f"<{type(self).__module__.split('.')[0]}.{type(self).__name__} project={target.project!r} "
+            f"location={target.location!r} base_url={target.base_url!r}>"
+        )
+
+    __str__ = __repr__
+
+    # -- SDK seams -----------------------------------------------------------------------------------
+    @property
+    def default_headers(self) -> dict[str, Any]:
+        headers: dict[str, Any] = dict(super().default_headers)  # type: ignore[misc]
+        for name in ("OpenAI-Organization", "OpenAI-Project"):
+            headers.pop(name, None)
+        return headers
+
+    @property
+    def custom_auth(self) -> Any:
+        return self._vertex_auth
+
+    def _custom_auth(self, security: Any) -> Any:  # openai >= 2.x sync path
+        return self._vertex_auth
+
+    def _vertex_attach(self, request: Any, token: str | None) -> None:
+        if token is None:
+            request.headers.pop("Authorization", None)
+            return
+        set_bearer(request, token)
+        quota_project = self._vertex_config.token_source.quota_project
+        if quota_project and "x-goog-user-project" not in request.headers:
+            request.headers["x-goog-user-project"] = quota_project
+
+    def _vertex_owns(self, request: Any) -> bool:
+        return same_origin(request.url, self._vertex_config.origin)
+
+    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> openai.APIStatusError:
+        error = google_error(body)
+        try:
+            url = str(response.request.url)
+        except RuntimeError:
+            url = ""
+        raw = body if isinstance(body, str) else ""
+        message = status_message(response.status_code, error, raw, url)
+        refresh_error = response.extensions.get(REFRESH_ERROR_EXTENSION)
+        if refresh_error:
+            message += f" [refreshing the token after this 401 failed too: {refresh_error}]"
+        if error is None and body is None:
+            message = err_msg
+        wrapped = {"error": error} if error is not None else body
+        exc: openai.APIStatusError = super()._make_status_error(  # type: ignore[misc]
+            message, body=wrapped, response=response
+        )
+        if error is not None:
+            status = error.get("status")
+            if isinstance(status, str) and status:
+                exc.code = status
+            exc.retry_delay = retry_delay_seconds(error)  # type: ignore[attr-defined]
+        return exc
+
+    def copy(  # type: ignore[override]
+        self,
+        *,
+        project: str | None = None,
+        location: str | None = None,
+        endpoint: str | None = None,
+        api_version: str | None = None,
+        credentials: Any = None,
+        base_url: str | None = None,
+        timeout: Any = NOT_GIVEN,
+        http_client: Any = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        _extra_kwargs: Mapping[str, Any] = {},  # noqa: B006 - the SDK's own signature
+        **openai_only: Any,
+    ) -> Self:
+        """A client with some options changed; it shares this client's token source and connection pool."""
+        _reject_openai_only(openai_only)
+        config = self._vertex_copy_config(
+            {"project": project, "location": location, "endpoint": endpoint, "api_version": api_version,
+             "credentials": credentials, "base_url": base_url}
+        )
+        kwargs = self._vertex_copy_kwargs(
+            timeout=timeout, http_client=http_client, max_retries=max_retries, default_headers=default_headers,
+            set_default_headers=set_default_headers, default_query=default_query,
+            set_default_query=set_default_query,
+        )
+        return self.__class__(_vertex_config=config, **kwargs, **_extra_kwargs)
+
+    with_options = copy  # type: ignore[assignment]
+
+    def _vertex_copy_config(self, changes: Mapping[str, Any]) -> VertexConfig:
+        config = self._vertex_config
+        if not any(changes.get(key) is not None for key in _VERTEX_KEYS):
+            return config
+        target = config.target
+        credentials = changes.get("credentials")
+        return resolve_config(
+            changes.get("project") or target.project,
+            changes.get("location") or target.location,
+            endpoint=changes.get("endpoint") or target.endpoint,
+            api_version=changes.get("api_version") or target.api_version,
+            credentials=credentials,
+            base_url=changes.get("base_url") or config.options.get("base_url_override"),
+            token_refresh_margin=config.token_refresh_margin,
+            token_refresh_timeout=config.token_refresh_timeout,
+            max_retry_delay=config.max_retry_delay,
+            token_source=None if credentials is not None else config.token_source,
+        ).with_options(**{k: v for k, v in config.options.items() if k != "base_url_override"})
+
+    def _vertex_copy_kwargs(
+        self,
+        *,
+        timeout: Any,
+        http_client: Any,
+        max_retries: Any,
+        default_headers: Mapping[str, str] | None,
+        set_default_headers: Mapping[str, str] | None,
+        default_query: Mapping[str, object] | None,
+        set_default_query: Mapping[str, object] | None,
+    ) -> dict[str, Any]:
+        if default_headers is not None and set_default_headers is not None:
+            raise ValueError("The `default_headers` and `set_default_headers` arguments are mutually exclusive")
+        if default_query is not None and set_default_query is not None:
+            raise ValueError("The `default_query` and `set_default_query` arguments are mutually exclusive")
+        headers: Mapping[str, str] = self._custom_headers
+        if default_headers is not None:
+            headers = {**headers, **default_headers}
+        elif set_default_headers is not None:
+            headers = set_default_headers
+        params: Mapping[str, object] = self._custom_query
+        if default_query is not None:
+            params = {**params, **default_query}
+        elif set_default_query is not None:
+            params = set_default_query
+        return {
+            "timeout": self.timeout if isinstance(timeout, NotGiven) else timeout,
+            "http_client": http_client or self._client,
+            "max_retries": max_retries if not isinstance(max_retries, NotGiven) else self.max_retries,
+            "default_headers": headers,
+            "default_query": params,
+        }
+
+
+def _init_kwargs(
+    project: str | None,
+    location: str | None,
+    *,
+    endpoint: str,
+    api_version: str,
+    credentials: Any,
+    base_url: str | None,
+    token_refresh_margin: float,
+    token_refresh_timeout: float,
+    max_retry_delay: float,
+    vertex_config: VertexConfig | None,
+    openai_kwargs: dict[str, Any],
+) -> tuple[VertexConfig, dict[str, Any]]:
+    _reject_openai_only(openai_kwargs)
+    for name in _OPENAI_ONLY:
+        openai_kwargs.pop(name, None)
+    if vertex_config is None:
+        vertex_config = resolve_config(
+            project,
+            location,
+            endpoint=endpoint,
+            api_version=api_version,
+            credentials=credentials,
+            base_url=base_url,
+            token_refresh_margin=token_refresh_margin,
+            token_refresh_timeout=token_refresh_timeout,
+            max_retry_delay=max_retry_delay,
+        )
+        if base_url is not None:
+            vertex_config = vertex_config.with_options(base_url_override=vertex_config.target.base_url)
+    sdk_kwargs = dict(openai_kwargs)
+    sdk_kwargs["api_key"] = _PLACEHOLDER_KEY
+    sdk_kwargs["base_url"] = vertex_config.target.base_url
+    return vertex_config, sdk_kwargs
+
+
+class OpenAI(_VertexClientMixin, openai.OpenAI):
+    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
+
+    def __init__(
+        self,
+        project: str | None = None,
+        location: str | None = None,
+        *,
+        endpoint: str = "openapi",
+        api_version: str = "v1",
+        credentials: Any = None,
+        base_url: str | None = None,
+        token_refresh_margin: float = 300.0,
+        token_refresh_timeout: float = 30.0,
+        max_retry_delay: float = 60.0,
+        _vertex_config: VertexConfig | None = None,
+        **openai_kwargs: Any,
+    ) -> None:
+        config, sdk_kwargs = _init_kwargs(
+            project, location, endpoint=endpoint, api_version=api_version, credentials=credentials,
+            base_url=base_url, token_refresh_margin=token_refresh_margin,
+            token_refresh_timeout=token_refresh_timeout, max_retry_delay=max_retry_delay,
+            vertex_config=_vertex_config, openai_kwargs=openai_kwargs,
+        )
+        super().__init__(**sdk_kwargs)
+        self._vertex_setup(config, openai_kwargs.get("default_headers"))
+
+    def _prepare_options(self, options: Any) -> Any:
+        options = super()._prepare_options(options)
+        return prepare_json_body(options, self._vertex_config)
+
+    def _prepare_request(self, request: Any) -> None:
+        super()._prepare_request(request)
+        owned = self._vertex_owns(request)
+        self._vertex_attach(request, self._vertex_config.token_source.token() if owned else None)
+
+
+class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):
+    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
+
+    def __init__(
+        self,
+        project: str | None = None,
+        location: str | None = None,
+        *,
+        endpoint: str = "openapi",
+        api_version: str = "v1",
+        credentials: Any = None,
+        base_url: str | None = None,
+        token_refresh_margin: float = 300.0,
+        token_refresh_timeout: float = 30.0,
+        max_retry_delay: float = 60.0,
+        _vertex_config: VertexConfig | None = None,
+        **openai_kwargs: Any,
+    ) -> None:
+        config, sdk_kwargs = _init_kwargs(
+            project, location, endpoint=endpoint, api_version=api_version, credentials=credentials,
+            base_url=base_url, token_refresh_margin=token_refresh_margin,
+            token_refresh_timeout=token_refresh_timeout, max_retry_delay=max_retry_delay,
+            vertex_config=_vertex_config, openai_kwargs=openai_kwargs,
+        )
+        super().__init__(**sdk_kwargs)
+        self._vertex_setup(config, openai_kwargs.get("default_headers"))
+
+    async def _prepare_options(self, options: Any) -> Any:
+        options = await super()._prepare_options(options)
+        return prepare_json_body(options, self._vertex_config)
+
+    async def _prepare_request(self, request: Any) -> None:
+        await super()._prepare_request(request)
+        owned = self._vertex_owns(request)
+        self._vertex_attach(request, await self._vertex_config.token_source.atoken() if owned else None)
+
+
+def vertex_openai_client(project: str | None = None, location: str | None = None, **kwargs: Any) -> OpenAI:
+    """An `openai.OpenAI` for Vertex AI. See the README's configuration table for every keyword."""
+    return OpenAI(project, location, **kwargs)
+
+
+def async_vertex_openai_client(
+    project: str | None = None, location: str | None = None, **kwargs: Any
+) -> AsyncOpenAI:
+    """An `openai.AsyncOpenAI` for Vertex AI. See the README's configuration table for every keyword."""
+    return AsyncOpenAI(project, location, **kwargs)

@@ -1,0 +1,144 @@
+"""Turn the factory's arguments (and the environment) into one immutable configuration.
+
+Resolved once per client; `copy()` / `with_options()` hand the same object on, so copies share the
+URL and the token source and never cause an extra refresh.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ._auth import CLOUD_PLATFORM_SCOPE, CallableTokenSource, CredentialsTokenSource, TokenSource
+from ._endpoints import VertexTarget, resolve_target
+from ._errors import VertexAuthError
+
+__all__ = ["VertexConfig", "resolve_config"]
+
+_NO_PROJECT = (
+    "No Google Cloud project found. Pass project='my-project', or set the GOOGLE_CLOUD_PROJECT environment "
+    "variable, or use Application Default Credentials that carry a project "
+    "(`gcloud config set project my-project` then `gcloud auth application-default login`, or a "
+    "service-account key file in GOOGLE_APPLICATION_CREDENTIALS)."
+)
+
+
+@dataclass(frozen=True)
+class VertexConfig:
+    """Everything a vertex-openai client needs beyond the openai SDK's own options."""
+
+    target: VertexTarget
+    token_source: TokenSource
+    max_retry_delay: float = 60.0
+    token_refresh_margin: float = 300.0
+    token_refresh_timeout: float = 30.0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> tuple[str, str, int | None]:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.target.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return (parts.scheme, parts.hostname or "", port)
+
+    def with_options(self, **changes: Any) -> VertexConfig:
+        return replace(self, options={**self.options, **changes})
+
+
+def _is_google_credentials(value: object) -> bool:
+    try:
+        from google.auth.credentials import Credentials
+    except ImportError:  # pragma: no cover - google-auth is a dependency
+        return False
+    return isinstance(value, Credentials)
+
+
+def _load_adc() -> tuple[Any, str | None]:
+    import google.auth
+    import google.auth.exceptions
+
+    try:
+        credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+    except google.auth.exceptions.DefaultCredentialsError as err:
+        raise VertexAuthError(
+            "No Google credentials found (Application Default Credentials). Run "
+            "`gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
+            f"service-account key file, or pass credentials= to the client. Details: {err}"
+        ) from err
+    return credentials, project
+
+
+def _adc_loader() -> Callable[[], Any]:
+    return lambda: _load_adc()[0]
+
+
+def resolve_config(
+    project: str | None,
+    location: str | None,
+    *,
+    endpoint: str,
+    api_version: str,
+    credentials: Any,
+    base_url: str | None,
+    token_refresh_margin: float,
+    token_refresh_timeout: float,
+    max_retry_delay: float,
+    token_source: TokenSource | None = None,
+) -> VertexConfig:
+    """Resolve project, location, URL and token source; fail before any request with a clear message."""
+    if project is None:
+        project = os.environ.get("GOOGLE_CLOUD_PROJECT") or None
+    if location is None:
+        location = os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
+
+    if token_source is None:
+        if credentials is None:
+            if project is None and base_url is None:
+                loaded, adc_project = _load_adc()
+                project = adc_project
+                token_source = CredentialsTokenSource(
+                    loaded, description=f"Application Default Credentials ({type(loaded).__name__})",
+                    refresh_margin=token_refresh_margin, refresh_timeout=token_refresh_timeout,
+                )
+            else:
+                token_source = CredentialsTokenSource(
+                    loader=_adc_loader(), refresh_margin=token_refresh_margin,
+                    refresh_timeout=token_refresh_timeout,
+                )
+        elif _is_google_credentials(credentials):
+            from google.auth.credentials import with_scopes_if_required
+
+            scoped = with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])
+            token_source = CredentialsTokenSource(
+                scoped, refresh_margin=token_refresh_margin, refresh_timeout=token_refresh_timeout
+            )
+            if project is None:
+                project = getattr(credentials, "project_id", None) or None
+        elif isinstance(credentials, (str, bytes)):
+            raise TypeError(
+                "credentials must be google.auth credentials or a callable returning a token, not a str: a "
+                "fixed token expires within an hour. Pass credentials=lambda: token if you manage it yourself."
+            )
+        elif callable(credentials):
+            token_source = CallableTokenSource(credentials)
+        else:
+            raise TypeError(
+                "credentials must be google.auth.credentials.Credentials or a callable returning an access "
+                f"token str, got {type(credentials).__name__}"
+            )
+
+    if project is None and base_url is None:
+        raise ValueError(_NO_PROJECT)
+    target = resolve_target(project or "", location, endpoint, api_version, base_url, project_required=base_url is None)
+    if max_retry_delay < 0:
+        raise ValueError(f"max_retry_delay must be >= 0 seconds, got {max_retry_delay!r}")
+    return VertexConfig(
+        target=target,
+        token_source=token_source,
+        max_retry_delay=float(max_retry_delay),
+        token_refresh_margin=token_refresh_margin,
+        token_refresh_timeout=token_refresh_timeout,
+    )

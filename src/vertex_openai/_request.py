@@ -1,0 +1,30 @@
+"""Request-body adjustments made once per attempt, on a copy of the SDK's options (never the caller's dict).
+
+Today: Gemini model names get their `google/` publisher on the `openapi` endpoint. Later features
+(schema adaptation, extra_body checks) plug in here, so there is one place that edits bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._config import VertexConfig
+from ._endpoints import vertex_model_name
+
+__all__ = ["prepare_json_body"]
+
+_CHAT_PATH = "/chat/completions"
+
+
+def prepare_json_body(options: Any, config: VertexConfig) -> Any:
+    """Return `options` with a Vertex-ready `json_data` for chat completions; other calls pass untouched."""
+    body = options.json_data
+    url = str(options.url)
+    if not isinstance(body, dict) or not url.rstrip("/").endswith(_CHAT_PATH):
+        return options
+    model = body.get("model")
+    if config.target.is_openapi and isinstance(model, str):
+        renamed = vertex_model_name(model)
+        if renamed != model:
+            options.json_data = {**body, "model": renamed}
+    return options

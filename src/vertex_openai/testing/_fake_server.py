@@ -1,0 +1,436 @@
+"""A loopback fake of Vertex AI's OpenAI-compatible endpoint, in Google's wire style.
+
+Constructed from the documented wire format (see the project's design notes on Vertex): JSON keys in
+Google's (alphabetical) order, errors wrapped in a list `[{"error": {...}}]`, SSE chunks without
+`[DONE]` by default, tool-call deltas without `index` and with `id: ""`, usage on the last chunk only.
+It checks bearer tokens, records every request, and plays scripted faults. It binds to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ._schema_instance import instance_for_schema
+
+__all__ = ["Fault", "FakeVertex", "RecordedRequest", "Reply", "google_error_body"]
+
+_PATH = re.compile(
+    r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+    r"/endpoints/(?P<endpoint>[^/]+)/chat/completions$"
+)
+_UNAUTHENTICATED = (
+    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other "
+    "valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
+)
+_MAX_BODY = 64 * 1024 * 1024
+
+
+def google_error_body(code: int, status: str, message: str, details: list[Any] | None = None) -> list[Any]:
+    """Google's OpenAI-layer error: a one-element JSON list around the `error` object."""
+    error: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if details is not None:
+        error["details"] = details
+    return [{"error": error}]
+
+
+@dataclass
+class Fault:
+    """One scripted answer instead of the normal reply.
+
+    action: "respond" (status/body/headers), "close" (drop the connection with no answer),
+    "stream_then_close" (send `chunks` SSE chunks of a normal stream, then drop the connection),
+    "stream_then_raw" (send `chunks` chunks, then write `body` raw, outside any `data:` line).
+    `delay` waits before answering; `body_delay` waits between the headers and the body.
+    """
+
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    body_delay: float = 0.0
+    action: str = "respond"
+    chunks: int = 1
+
+
+@dataclass
+class Reply:
+    """The model's next answer: text, tool calls, and the finish reason Google would send."""
+
+    content: str | None = "Hello from the fake Vertex AI."
+    tool_calls: list[dict[str, Any]] | None = None
+    finish_reason: str | None = None
+    extra_content: dict[str, Any] | None = None
+    raw_message: dict[str, Any] | None = None
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    token_valid: bool
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def token(self) -> str | None:
+        value = self.headers.get("authorization", "")
+        return value[7:] if value.startswith("Bearer ") else None
+
+
+class FakeVertex:
+    """Start with `with FakeVertex() as fake:`; point a client at `fake.base_url` with `fake.credentials()`."""
+
+    def __init__(
+        self,
+        *,
+        project: str = "fake-project",
+        location: str = "global",
+        done_sentinel: bool = False,
+        stream_chunk_chars: int = 12,
+        require_auth: bool = True,
+        responder: Callable[[dict[str, Any]], Reply | None] | None = None,
+    ) -> None:
+        self.project = project
+        self.location = location
+        self.done_sentinel = done_sentinel
+        self.stream_chunk_chars = stream_chunk_chars
+        self.require_auth = require_auth
+        self.responder = responder
+        self.requests: list[RecordedRequest] = []
+        self._tokens: dict[str, float] = {}
+        self._faults: deque[Fault] = deque()
+        self._replies: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._counter = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> FakeVertex:
+        handler = type("_Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-vertex", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeVertex:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() the fake first"
+        return int(self._server.server_address[1])
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url_for(self, project: str | None = None, location: str | None = None, endpoint: str = "openapi",
+                api_version: str = "v1") -> str:
+        return (
+            f"{self.origin}/{api_version}/projects/{project or self.project}/locations/{location or self.location}"
+            f"/endpoints/{endpoint}"
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.url_for()
+
+    # -- tokens ------------------------------------------------------------------------------------
+    def credentials(self, **kwargs: Any) -> Any:
+        """FakeCredentials whose tokens this server accepts."""
+        from ._fake_credentials import FakeCredentials
+
+        return FakeCredentials(server=self, **kwargs)
+
+    def accept_token(self, token: str, lifetime: float = 3600.0) -> None:
+        with self._lock:
+            self._tokens[token] = time.monotonic() + lifetime
+
+    def revoke_tokens(self) -> None:
+        """Every token issued so far is refused from now on (a server-side revocation)."""
+        with self._lock:
+            self._tokens.clear()
+
+    def token_valid(self, token: str | None) -> bool:
+        if token is None:
+            return False
+        with self._lock:
+            deadline = self._tokens.get(token)
+        return deadline is not None and time.monotonic() < deadline
+
+    # -- scripting ---------------------------------------------------------------------------------
+    def fail_next(self, *faults: Fault) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def reply_next(self, *replies: Reply) -> None:
+        with self._lock:
+            self._replies.extend(replies)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._faults.clear()
+            self._replies.clear()
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    # -- internals used by the handler -------------------------------------------------------------
+    def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
+        with self._lock:
+            self.requests.append(request)
+            self._counter += 1
+            fault = self._faults.popleft() if self._faults else None
+            reply = None if fault else (self._replies.popleft() if self._replies else None)
+            return fault, reply, self._counter
+
+    def _default_reply(self, body: dict[str, Any]) -> Reply:
+        if self.responder is not None:
+            reply = self.responder(body)
+            if reply is not None:
+                return reply
+        response_format = body.get("response_format")
+        if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+            schema = (response_format.get("json_schema") or {}).get("schema") or {}
+            return Reply(content=json.dumps(instance_for_schema(schema)))
+        if isinstance(response_format, dict) and response_format.get("type") == "json_object":
+            return Reply(content='{"answer": "ok"}')
+        return Reply(content=f"You said: {_last_user_text(body.get('messages'))}")
+
+
+def _last_user_text(messages: Any) -> str:
+    if not isinstance(messages, list):
+        return ""
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(
+                    str(p.get("text")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+                )
+    return ""
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(", ", ": ")).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeVertex
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "ESF"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    # -- plumbing ------------------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+              content_type: str = "application/json; charset=UTF-8", body_delay: float = 0.0) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if body_delay:
+            self.wfile.flush()
+            time.sleep(body_delay)
+        self.wfile.write(body)
+
+    def _start_chunked(self, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _end_chunked(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _error(self, code: int, status: str, message: str) -> None:
+        self._send(code, _dumps(google_error_body(code, status, message)))
+
+    # -- HTTP verbs ----------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._error(404, "NOT_FOUND", f"The requested URL {self.path} was not found on this server.")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > _MAX_BODY:
+            self._error(400, "INVALID_ARGUMENT", "Request payload size exceeds the limit: 20971520 bytes.")
+            return
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        auth = headers.get("authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else None
+        fake = self.fake
+        recorded = RecordedRequest("POST", self.path.split("?")[0], headers, raw, fake.token_valid(token))
+        fault, reply, number = fake._record(recorded)
+        if fault is not None:
+            self._play_fault(fault, number)
+            return
+        if fake.require_auth and not recorded.token_valid:
+            self._error(401, "UNAUTHENTICATED", _UNAUTHENTICATED)
+            return
+        match = _PATH.match(recorded.path)
+        if not match:
+            self._error(404, "NOT_FOUND", f"The requested URL {recorded.path} was not found on this server.")
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+            return
+        if not isinstance(body, dict):
+            self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Expected an object.")
+            return
+        model = body.get("model")
+        if match["endpoint"] == "openapi" and (not isinstance(model, str) or "/" not in model):
+            self._error(
+                404, "NOT_FOUND",
+                f"Publisher model `projects/{match['project']}/locations/{match['location']}/publishers/google/"
+                f"models/{model}` was not found or your project does not have access to it.",
+            )
+            return
+        reply = reply or fake._default_reply(body)
+        completion_id = f"fake-{number}"
+        if body.get("stream"):
+            self._stream(body, reply, completion_id)
+        else:
+            self._send(200, _dumps(_completion(body, reply, completion_id)))
+
+    # -- answers -------------------------------------------------------------------------------------
+    def _play_fault(self, fault: Fault, number: int) -> None:
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.action == "close":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if fault.action in ("stream_then_close", "stream_then_raw"):
+            self._start_chunked()
+            chunks = list(_chunks({"model": "google/gemini-2.5-flash"}, Reply(content="partial answer " * 8),
+                                  f"fake-{number}", self.fake.stream_chunk_chars))
+            for chunk in chunks[: fault.chunks]:
+                self._chunk(b"data: " + _dumps(chunk) + b"\n\n")
+            if fault.action == "stream_then_raw":
+                payload = fault.body if isinstance(fault.body, bytes) else _dumps(fault.body)
+                self._chunk(payload + b"\n")
+                self._end_chunked()
+            else:
+                self.close_connection = True
+                self.connection.shutdown(2)
+            return
+        body = fault.body
+        if isinstance(body, str):
+            payload = body.encode()
+        elif isinstance(body, bytes):
+            payload = body
+        elif body is None:
+            payload = b""
+        else:
+            payload = _dumps(body)
+        content_type = fault.headers.pop("Content-Type", "application/json; charset=UTF-8")
+        self._send(fault.status, payload, fault.headers, content_type=content_type, body_delay=fault.body_delay)
+
+    def _stream(self, body: dict[str, Any], reply: Reply, completion_id: str) -> None:
+        self._start_chunked()
+        for chunk in _chunks(body, reply, completion_id, self.fake.stream_chunk_chars):
+            self._chunk(b"data: " + _dumps(chunk) + b"\n\n")
+        if self.fake.done_sentinel:
+            self._chunk(b"data: [DONE]\n\n")
+        self._end_chunked()
+
+
+def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
+    prompt = max(1, len(json.dumps(body.get("messages", ""))) // 4)
+    completion = max(1, len(text) // 4)
+    return {"completion_tokens": completion, "prompt_tokens": prompt, "total_tokens": prompt + completion}
+
+
+def _model(body: dict[str, Any]) -> str:
+    model = body.get("model")
+    return model if isinstance(model, str) else ""
+
+
+def _completion(body: dict[str, Any], reply: Reply, completion_id: str) -> dict[str, Any]:
+    message: dict[str, Any] = reply.raw_message or {"content": reply.content, "role": "assistant"}
+    if reply.raw_message is None:
+        if reply.tool_calls:
+            message["tool_calls"] = reply.tool_calls
+        if reply.extra_content:
+            message["extra_content"] = reply.extra_content
+    finish = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
+    return {
+        "choices": [{"finish_reason": finish, "index": 0, "logprobs": None, "message": message}],
+        "created": int(time.time()),
+        "id": completion_id,
+        "model": _model(body),
+        "object": "chat.completion",
+        "system_fingerprint": "",
+        "usage": _usage(body, reply.content or ""),
+    }
+
+
+def _chunks(body: dict[str, Any], reply: Reply, completion_id: str, size: int) -> Iterable[dict[str, Any]]:
+    created = int(time.time())
+    text = reply.content or ""
+    pieces = [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, usage: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "choices": [{"delta": delta, "finish_reason": finish, "index": 0, "logprobs": None}],
+            "created": created,
+            "id": completion_id,
+            "model": _model(body),
+            "object": "chat.completion.chunk",
+            "system_fingerprint": "",
+        }
+        if usage:
+            out["usage"] = _usage(body, text)
+        return out
+
+    last = len(pieces) - 1
+    for i, piece in enumerate(pieces):
+        delta: dict[str, Any] = {"content": piece, "role": "assistant"}
+        if i == 0 and reply.extra_content:
+            delta["extra_content"] = reply.extra_content
+        finished = i == last and not reply.tool_calls
+        yield chunk(delta, (reply.finish_reason or "stop") if finished else None, usage=finished)
+    if reply.tool_calls:
+        # Google sends each tool call whole, in one chunk, without `index`.
+        calls = [{k: v for k, v in call.items() if k != "index"} for call in reply.tool_calls]
+        yield chunk({"role": "assistant", "tool_calls": calls}, reply.finish_reason or "stop", usage=True)
