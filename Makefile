@@ -37,5 +37,11 @@ matrix:
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
 	done
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+soak: $(STAMP)
+	VERTEX_OPENAI_SOAK=1 $(BIN)/python -m pytest -q -m soak -p no:cacheprovider
+
 clean:
 	rm -rf $(VENV) $(VENV)-openai-* dist build .pytest_cache .mypy_cache .ruff_cache
