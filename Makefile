@@ -6,13 +6,13 @@ STAMP := $(VENV)/.installed
 # openai versions CI checks besides the newest (which `make test` installs): the declared minimum,
 # the newest 1.x and the newest 2.x.
 MATRIX ?= 1.92.0 1.109.1 2.54.0
-PIP_QUIET ?= -q
+PIPFLAGS ?= -q
 
 .PHONY: install demo test lint matrix bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install $(PIP_QUIET) -e '.[test]'
+	$(BIN)/pip install $(PIPFLAGS) -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,7 +31,7 @@ matrix:
 	@set -e; for v in $(MATRIX); do \
 	  venv=$(VENV)-openai-$$v; \
 	  if [ ! -f $$venv/.installed ]; then \
-	    $(PYTHON) -m venv $$venv && $$venv/bin/pip install $(PIP_QUIET) -e '.[test]' "openai==$$v" && touch $$venv/.installed; \
+	    $(PYTHON) -m venv $$venv && $$venv/bin/pip install $(PIPFLAGS) -e '.[test]' "openai==$$v" && touch $$venv/.installed; \
 	  fi; \
 	  echo "== openai $$v"; \
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
