@@ -101,6 +101,7 @@ class FakeVertex:
         stream_chunk_chars: int = 12,
         require_auth: bool = True,
         responder: Callable[[dict[str, Any]], Reply | None] | None = None,
+        keep_requests: bool = True,
     ) -> None:
         self.project = project
         self.location = location
@@ -109,6 +110,10 @@ class FakeVertex:
         self.require_auth = require_auth
         self.responder = responder
         self.requests: list[RecordedRequest] = []
+        # keep_requests=False: long benchmarks count requests without storing them (flat memory).
+        self.keep_requests = keep_requests
+        self.request_count = 0
+        self.rejected_token_count = 0
         self._tokens: dict[str, float] = {}
         self._faults: deque[Fault] = deque()
         self._replies: deque[Reply] = deque()
@@ -203,7 +208,10 @@ class FakeVertex:
     # -- internals used by the handler -------------------------------------------------------------
     def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
         with self._lock:
-            self.requests.append(request)
+            if self.keep_requests:
+                self.requests.append(request)
+            self.request_count += 1
+            self.rejected_token_count += not request.token_valid
             self._counter += 1
             fault = self._faults.popleft() if self._faults else None
             reply = None if fault else (self._replies.popleft() if self._replies else None)
