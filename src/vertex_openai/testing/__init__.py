@@ -7,12 +7,36 @@ from ._fake_credentials import FakeCredentials
 from ._fake_server import FakeVertex, Fault, RecordedRequest, Reply, google_error_body
 from ._schema_instance import instance_for_schema
 
+# Cassette kit (`_vcr.py`), loaded on first use so importing this package never needs vcrpy.
+_VCR_NAMES = frozenset({
+    "CassetteScrubber", "assert_all_played", "replay_credentials", "use_cassette", "vcr_config",
+    "EMAIL_PLACEHOLDER", "LOCATION_PLACEHOLDER", "PROJECT_PLACEHOLDER", "SECRET_PLACEHOLDER",
+})
+
+
+def __getattr__(name: str) -> object:
+    if name in _VCR_NAMES:
+        from . import _vcr
+
+        return getattr(_vcr, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "EMAIL_PLACEHOLDER",
+    "LOCATION_PLACEHOLDER",
+    "PROJECT_PLACEHOLDER",
+    "SECRET_PLACEHOLDER",
+    "CassetteScrubber",
     "FakeCredentials",
     "FakeVertex",
     "Fault",
     "RecordedRequest",
     "Reply",
+    "assert_all_played",
     "google_error_body",
     "instance_for_schema",
+    "replay_credentials",
+    "use_cassette",
+    "vcr_config",
 ]
