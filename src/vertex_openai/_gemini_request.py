@@ -1,0 +1,92 @@
+"""Gemini-specific request checks and repairs, run on the wire body once per attempt.
+
+Puts back Google's own tool-call ids where `_response` invented distinct ones, drops the thought text we
+exposed on response messages, sends no `model` to a deployed endpoint when asked, and refuses bodies that
+Vertex would reject anyway (both `reasoning_effort` and `thinking_config`, `extra_body` nested too deep,
+inline media over the request-size limit) with a message that says how to fix them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._config import VertexConfig
+from ._response import original_tool_call_id
+
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "RequestTooLargeError", "prepare_gemini_body"]
+
+# The limit in Vertex's 400 for this endpoint: "Request payload size exceeds the limit: 20971520 bytes."
+DEFAULT_MAX_REQUEST_BYTES = 20_971_520
+_OPTION = "max_request_bytes"
+
+
+class RequestTooLargeError(ValueError):
+    """The serialised request is over the size Vertex accepts; nothing was sent."""
+
+
+def _restore_message(message: Any) -> Any:
+    if not isinstance(message, dict):
+        return message
+    out = message
+    if "reasoning_content" in message and message.get("role") == "assistant":
+        out = {k: v for k, v in message.items() if k != "reasoning_content"}
+    calls = out.get("tool_calls")
+    if isinstance(calls, list):
+        restored = []
+        for call in calls:
+            call_id = call.get("id") if isinstance(call, dict) else None
+            if isinstance(call_id, str) and original_tool_call_id(call_id) != call_id:
+                call = {**call, "id": original_tool_call_id(call_id)}
+            restored.append(call)
+        if any(a is not b for a, b in zip(restored, calls, strict=True)):
+            out = {**out, "tool_calls": restored}
+    call_id = out.get("tool_call_id")
+    if isinstance(call_id, str) and original_tool_call_id(call_id) != call_id:
+        out = {**out, "tool_call_id": original_tool_call_id(call_id)}
+    return out
+
+
+def _check_google_fields(body: dict[str, Any]) -> None:
+    extra = body.get("extra_body")
+    if not isinstance(extra, dict):
+        return
+    if "extra_body" in extra:
+        raise ValueError(
+            "the request body holds extra_body.extra_body (nested once too often), which Vertex rejects with "
+            "400 'Unknown name'. Pass extra_body=vertex_openai.extensions.google_extra_body(...) instead."
+        )
+    google = extra.get("google")
+    if isinstance(google, dict) and "thinking_config" in google and body.get("reasoning_effort") is not None:
+        raise ValueError(
+            "reasoning_effort and extra_body.google.thinking_config were both given; Vertex accepts only "
+            "one of them. Drop reasoning_effort and set thinking_budget/thinking_level in thinking_config, "
+            "or the other way round."
+        )
+
+
+def _check_size(body: dict[str, Any], limit: int) -> None:
+    size = len(json.dumps(body, separators=(",", ":")))
+    if size > limit:
+        raise RequestTooLargeError(
+            f"the request body is {size:,} bytes, over the {limit:,}-byte limit of Vertex AI's OpenAI "
+            "endpoint (it would answer 400 'Request payload size exceeds the limit'). Upload large images, "
+            "audio, video or PDFs to Cloud Storage and pass gs:// URIs (vertex_openai.multimodal.image_part('gs://bucket/"
+            "file.png')), or change the check with vertex_openai.multimodal.limit_request_size(client, n)."
+        )
+
+
+def prepare_gemini_body(body: dict[str, Any], config: VertexConfig) -> dict[str, Any]:
+    """Return the body to send (a new dict when something changed); raise before sending what must fail."""
+    _check_google_fields(body)
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        restored = [_restore_message(message) for message in messages]
+        if any(a is not b for a, b in zip(restored, messages, strict=True)):
+            body = {**body, "messages": restored}
+    if not config.target.is_openapi and body.get("model") in ("", None) and "model" in body:
+        body = {k: v for k, v in body.items() if k != "model"}
+    limit = config.options.get(_OPTION, DEFAULT_MAX_REQUEST_BYTES)
+    if config.target.is_openapi and isinstance(limit, int) and limit > 0:
+        _check_size(body, limit)
+    return body
