@@ -1,0 +1,236 @@
+"""The `vertex-openai` command: `doctor` explains a broken set-up, `chat` sends one request, `demo` runs offline.
+
+Plain argparse (no extra dependency). Output is decorated only on a terminal; answers go to stdout and
+diagnostics to stderr, so the command pipes cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+
+__all__ = ["main"]
+
+_DEFAULT_MODEL = "gemini-2.5-flash"
+
+_EPILOG = """\
+examples:
+  vertex-openai doctor                       check credentials, project, location, token
+  vertex-openai doctor --live                ... and send one tiny request to the model
+  vertex-openai chat "Why is the sky blue?" --stream
+  vertex-openai chat "Plan a party" --json-schema event.json
+  vertex-openai demo                         offline walkthrough, no Google account needed
+
+Environment: GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION (default: global), VERTEX_OPENAI_MODEL,
+GOOGLE_APPLICATION_CREDENTIALS; NO_COLOR turns colours off.
+"""
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for name in ("openai", "google-auth"):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:  # pragma: no cover - both are dependencies
+            parts.append(f"{name} missing")
+    parts.append(f"Python {sys.version.split()[0]}")
+    return f"vertex-openai {__version__} ({', '.join(parts)})"
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0 seconds")
+    return number
+
+
+def _budget(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a whole number of tokens (e.g. 1024; 0 turns thinking off, -1 lets the model decide)"
+        ) from None
+    if number < -1:
+        raise argparse.ArgumentTypeError(f"{value!r}: the budget is -1 (dynamic), 0 (off) or a token count")
+    return number
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    where = common.add_argument_group("where requests go")
+    where.add_argument("--project", help="Google Cloud project id (default: GOOGLE_CLOUD_PROJECT, then ADC)")
+    where.add_argument("--location", help="Vertex location, e.g. global, us-central1, eu (default: "
+                       "GOOGLE_CLOUD_LOCATION, then global)")
+    where.add_argument("--base-url", help="override the endpoint URL (https://, or http:// to a loopback fake)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log each HTTP request and response to stderr (tokens redacted)")
+
+    parser = argparse.ArgumentParser(
+        prog="vertex-openai", description="Gemini on Vertex AI through the openai SDK: check the set-up, "
+        "send a request, or run the offline demo.", epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_versions())
+    parser.add_argument("-v", "--verbose", action="store_true", default=False,
+                        help="log each HTTP request and response to stderr (tokens redacted)")
+    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,demo}")
+
+    doctor = commands.add_parser(
+        "doctor", parents=[common], help="check credentials, project, location, token and model; say how to fix",
+        description="Check the set-up step by step. Each check prints one line: ✓ ok, ✗ failed (with a fix), "
+        "! worth a look, - skipped. Exit code 0 only when every needed check passed. Works offline: only "
+        "the token check (and --live) need the network, and they time out instead of hanging.",
+    )
+    doctor.add_argument("--model", default=os.environ.get("VERTEX_OPENAI_MODEL") or _DEFAULT_MODEL,
+                        help=f"model to check (default: VERTEX_OPENAI_MODEL or {_DEFAULT_MODEL})")
+    doctor.add_argument("--live", action="store_true", help="send one tiny request to the model")
+    doctor.add_argument("--timeout", type=_positive, default=10.0,
+                        help="seconds to wait for the token endpoint and the live request (default: 10)")
+
+    chat = commands.add_parser(
+        "chat", parents=[common], help="send one prompt and print the answer",
+        description="Send one chat request through vertex-openai's client. The answer goes to stdout; "
+        "thoughts (--show-thoughts) and errors go to stderr.",
+    )
+    chat.add_argument("prompt", nargs="?", help="the prompt; '-' or nothing reads it from stdin")
+    chat.add_argument("--model", default=os.environ.get("VERTEX_OPENAI_MODEL") or _DEFAULT_MODEL,
+                      help=f"model (default: VERTEX_OPENAI_MODEL or {_DEFAULT_MODEL}); Gemini gets google/ added")
+    chat.add_argument("--stream", action="store_true", help="print the answer as it arrives")
+    chat.add_argument("--system", help="a system instruction")
+    chat.add_argument("--json-schema", metavar="FILE", help="answer as JSON matching this JSON Schema file")
+    chat.add_argument("--thinking", type=_budget, metavar="BUDGET",
+                      help="thinking budget in tokens (0 off, -1 dynamic)")
+    chat.add_argument("--show-thoughts", action="store_true",
+                      help="ask for thought summaries and print them dimmed on stderr")
+    chat.add_argument("--max-tokens", type=int, help="limit the answer's length in tokens")
+    chat.add_argument("--temperature", type=float, help="sampling temperature")
+    chat.add_argument("--timeout", type=_positive, default=120.0, help="seconds per request (default: 120)")
+
+    commands.add_parser(
+        "demo", help="offline walkthrough against the fake Vertex shipped in the package",
+        description="Run the quick start (non-stream, stream, structured output, a Google error, async) "
+        "against a loopback fake of Vertex AI. No Google account, no network.",
+    )
+    return parser
+
+
+def _styles() -> tuple[Any, Any]:
+    from ._cli_output import Style
+
+    return Style(sys.stdout), Style(sys.stderr)
+
+
+def _doctor(args: argparse.Namespace, verbose: bool) -> int:
+    from ._cli_doctor import DoctorOptions, run_checks
+    from ._cli_output import render_check
+
+    out, _ = _styles()
+    options = DoctorOptions(project=args.project, location=args.location, model=args.model, live=args.live,
+                            base_url=args.base_url, timeout=args.timeout)
+    if verbose:
+        from ._cli_verbose import hook_client
+
+        options.on_client = hook_client
+    out.write(out.bold("vertex-openai doctor") + out.dim(f"  ({_versions()})"))
+    checks = run_checks(options)
+    for check in checks:
+        render_check(out, check)
+    failed = [check for check in checks if check.failed]
+    out.write()
+    if failed:
+        names = ", ".join(dict.fromkeys(check.name for check in failed))
+        out.write(f"{out.mark('fail')} {len(failed)} problem(s): {names}. Fix the ✗ lines above and run "
+                  "`vertex-openai doctor` again.")
+        return 1
+    warned = sum(check.status == "warn" for check in checks)
+    extra = f" ({warned} note(s) marked ! above)" if warned else ""
+    out.write(f"{out.mark('ok')} Ready: everything a request needs is in place{extra}.")
+    return 0
+
+
+def _read_prompt(prompt: str | None) -> str | None:
+    if prompt not in (None, "-"):
+        return prompt
+    if prompt is None and sys.stdin.isatty():
+        return None
+    return sys.stdin.read().strip() or None
+
+
+def _chat(args: argparse.Namespace, verbose: bool) -> int:
+    from ._cli_chat import ChatOptions, run_chat
+    from ._client import vertex_openai_client
+
+    out, err = _styles()
+    prompt = _read_prompt(args.prompt)
+    if not prompt:
+        err.write(f"{err.mark('fail')} no prompt: pass it as an argument (vertex-openai chat \"Hello\") or on stdin")
+        return 2
+
+    def make_client(*a: Any, **kw: Any) -> Any:
+        client = vertex_openai_client(*a, **kw)
+        if verbose:
+            from ._cli_verbose import hook_client
+
+            hook_client(client)
+        return client
+
+    options = ChatOptions(
+        prompt=prompt, model=args.model, stream=args.stream, system=args.system, json_schema=args.json_schema,
+        thinking=args.thinking, show_thoughts=args.show_thoughts, max_tokens=args.max_tokens,
+        temperature=args.temperature, project=args.project, location=args.location, base_url=args.base_url,
+        timeout=args.timeout,
+    )
+    return run_chat(options, out, err, make_client)
+
+
+def _demo() -> int:
+    from .demo import run
+
+    return run(sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `vertex-openai` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    verbose = bool(getattr(args, "verbose", False))
+    if verbose:
+        from ._cli_verbose import enable_verbose
+
+        enable_verbose()
+    # google-auth warns on stderr about user credentials without a quota project; `doctor` reports it properly.
+    warnings.filterwarnings("ignore", message=".*end user credentials.*")
+    try:
+        if args.command == "doctor":
+            return _doctor(args, verbose)
+        if args.command == "chat":
+            return _chat(args, verbose)
+        if args.command == "demo":
+            return _demo()
+        parser.print_help(sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `vertex-openai ... | head`: the reader left; exit quietly without a traceback.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed pipe for interpreter shutdown
+        except OSError:
+            pass
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
