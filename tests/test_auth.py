@@ -222,7 +222,7 @@ def test_slow_token_endpoint_times_out_instead_of_hanging(fake: FakeVertex) -> N
         "fake-project", base_url=fake.base_url, credentials=creds, token_refresh_timeout=0.2, max_retries=0
     )
     started = time.perf_counter()
-    with pytest.raises(VertexAuthError, match="Timed out after 0.2s"):
+    with pytest.raises(VertexAuthError, match=r"Timed out after 0\.2s"):
         _ask(client)
     assert time.perf_counter() - started < 1.5
 

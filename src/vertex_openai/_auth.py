@@ -16,7 +16,7 @@ import inspect
 import re
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from ._errors import VertexAuthError
 
@@ -35,7 +35,7 @@ _FIX_HINT = (
     "service-account key file, or pass credentials= to the client."
 )
 
-TokenProvider = Callable[[], Union[str, Awaitable[str]]]
+TokenProvider = Callable[[], str | Awaitable[str]]
 Clock = Callable[[], _dt.datetime]
 
 _TOKENISH = re.compile(r"(ya29\.|Bearer\s+)[A-Za-z0-9._~+/=-]+")

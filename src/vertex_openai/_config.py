@@ -111,7 +111,7 @@ def resolve_config(
         elif _is_google_credentials(credentials):
             from google.auth.credentials import with_scopes_if_required
 
-            scoped = with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])
+            scoped = with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])  # type: ignore[no-untyped-call]
             token_source = CredentialsTokenSource(
                 scoped, refresh_margin=token_refresh_margin, refresh_timeout=token_refresh_timeout
             )

@@ -38,7 +38,8 @@ def run(out: TextIO = sys.stdout) -> int:
         reply = client.chat.completions.create(
             model="gemini-2.5-flash", messages=[{"role": "user", "content": "Why is the sky blue?"}]
         )
-        say(f"  -> {reply.choices[0].message.content!r}  (model {reply.model}, {reply.usage.total_tokens if reply.usage else 0} tokens)")
+        tokens = reply.usage.total_tokens if reply.usage else 0
+        say(f"  -> {reply.choices[0].message.content!r}  (model {reply.model}, {tokens} tokens)")
 
         say("2. streaming")
         stream = client.chat.completions.create(

@@ -41,7 +41,7 @@ class FakeCredentials(ga_credentials.Credentials):  # type: ignore[misc]
         clock: Callable[[], _dt.datetime] | None = None,
         token_prefix: str = "fake-token",
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.server = server
         self.lifetime = lifetime
         self.latency = latency
@@ -88,4 +88,4 @@ class FakeCredentials(ga_credentials.Credentials):  # type: ignore[misc]
     @staticmethod
     def refresh_error(message: str = "invalid_grant: Token has been expired or revoked.") -> BaseException:
         """The exception google-auth raises for a revoked user credential, for `fail_with=`."""
-        return ga_exceptions.RefreshError(message)
+        return ga_exceptions.RefreshError(message)  # type: ignore[no-untyped-call]

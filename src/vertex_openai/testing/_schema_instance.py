@@ -88,10 +88,9 @@ def _value(schema: Any, defs: dict[str, Any], depth: int) -> Any:
         value = int(low)
         return min(value, int(high)) if high is not None else value
     if kind == "number":
-        low = schema.get("minimum", 1.5)
-        high = schema.get("maximum")
-        value = float(low)
-        return min(value, float(high)) if high is not None else value
+        number = float(schema.get("minimum", 1.5))
+        ceiling = schema.get("maximum")
+        return min(number, float(ceiling)) if ceiling is not None else number
     if kind == "boolean":
         return True
     if kind == "null":
