@@ -14,11 +14,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ._schema_instance import instance_for_schema
+from ._schema_rules import schema_rejection
 
 __all__ = ["Fault", "FakeVertex", "RecordedRequest", "Reply", "google_error_body"]
 
@@ -69,6 +70,11 @@ class Reply:
     finish_reason: str | None = None
     extra_content: dict[str, Any] | None = None
     raw_message: dict[str, Any] | None = None
+    # Thought text: sent only when the request sets include_thoughts, inside <marker> tags when it sets
+    # thought_tag_marker, else untagged before the answer (as Google does).
+    thoughts: str | None = None
+    # Stream these deltas verbatim instead (each {"delta": {...}, "finish_reason": ...}).
+    raw_chunks: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -102,6 +108,7 @@ class FakeVertex:
         require_auth: bool = True,
         responder: Callable[[dict[str, Any]], Reply | None] | None = None,
         keep_requests: bool = True,
+        strict_schemas: bool | str = False,
     ) -> None:
         self.project = project
         self.location = location
@@ -109,6 +116,8 @@ class FakeVertex:
         self.stream_chunk_chars = stream_chunk_chars
         self.require_auth = require_auth
         self.responder = responder
+        # True / "jsonschema" / "openapi": answer Google's 400 for schemas Google rejects (see _schema_rules).
+        self.strict_schemas = "jsonschema" if strict_schemas is True else (strict_schemas or None)
         self.requests: list[RecordedRequest] = []
         # keep_requests=False: long benchmarks count requests without storing them (flat memory).
         self.keep_requests = keep_requests
@@ -335,7 +344,13 @@ class _Handler(BaseHTTPRequestHandler):
                 f"models/{model}` was not found or your project does not have access to it.",
             )
             return
+        if fake.strict_schemas:
+            rejection = schema_rejection(body, fake.strict_schemas)
+            if rejection is not None:
+                self._error(*rejection)
+                return
         reply = reply or fake._default_reply(body)
+        reply = _with_thoughts(reply, body)
         completion_id = f"fake-{number}"
         if body.get("stream"):
             self._stream(body, reply, completion_id)
@@ -383,6 +398,18 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.done_sentinel:
             self._chunk(b"data: [DONE]\n\n")
         self._end_chunked()
+
+
+def _with_thoughts(reply: Reply, body: dict[str, Any]) -> Reply:
+    extra = body.get("extra_body")
+    google = extra.get("google") if isinstance(extra, dict) else None
+    google = google if isinstance(google, dict) else {}
+    thinking = google.get("thinking_config")
+    if not reply.thoughts or not (isinstance(thinking, dict) and thinking.get("include_thoughts")):
+        return reply
+    marker = google.get("thought_tag_marker")
+    thoughts = f"<{marker}>{reply.thoughts}</{marker}>" if marker else reply.thoughts
+    return replace(reply, content=thoughts + (reply.content or ""), thoughts=None)
 
 
 def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
@@ -433,6 +460,10 @@ def _chunks(body: dict[str, Any], reply: Reply, completion_id: str, size: int) -
             out["usage"] = _usage(body, text)
         return out
 
+    if reply.raw_chunks is not None:
+        for n, item in enumerate(reply.raw_chunks):
+            yield chunk(item.get("delta", {}), item.get("finish_reason"), usage=n == len(reply.raw_chunks) - 1)
+        return
     last = len(pieces) - 1
     for i, piece in enumerate(pieces):
         delta: dict[str, Any] = {"content": piece, "role": "assistant"}
