@@ -18,6 +18,7 @@ from ._config import VertexConfig, resolve_config
 from ._errors import google_error, retry_delay_seconds, status_message
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer
 from ._request import prepare_json_body
+from ._response import normalize_response_data
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -142,6 +143,11 @@ class _VertexClientMixin:
                 exc.code = status
             exc.retry_delay = retry_delay_seconds(error)  # type: ignore[attr-defined]
         return exc
+
+    def _process_response_data(self, *, data: object, cast_to: Any, response: Any) -> Any:
+        # Google's chat-completion quirks (tool-call deltas without index, "" ids...) made OpenAI-shaped.
+        data = normalize_response_data(data, cast_to, response)
+        return super()._process_response_data(data=data, cast_to=cast_to, response=response)  # type: ignore[misc]
 
     def copy(  # type: ignore[override]
         self,

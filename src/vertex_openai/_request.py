@@ -10,6 +10,7 @@ from typing import Any
 
 from ._config import VertexConfig
 from ._endpoints import vertex_model_name
+from ._gemini_request import prepare_gemini_body
 
 __all__ = ["prepare_json_body"]
 
@@ -27,4 +28,5 @@ def prepare_json_body(options: Any, config: VertexConfig) -> Any:
         renamed = vertex_model_name(model)
         if renamed != model:
             options.json_data = {**body, "model": renamed}
+    options.json_data = prepare_gemini_body(options.json_data, config)
     return options
