@@ -19,6 +19,7 @@ from ._errors import google_error, retry_delay_seconds, status_message
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer
 from ._request import prepare_json_body
 from ._response import normalize_response_data
+from ._schema_wire import check_mode
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -165,7 +166,8 @@ class _VertexClientMixin:
         set_default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         set_default_query: Mapping[str, object] | None = None,
-        _extra_kwargs: Mapping[str, Any] = {},  # noqa: B006 - the SDK's own signature
+        schema_adaptation: str | None = None,
+        _extra_kwargs: Mapping[str, Any] = {},
         **openai_only: Any,
     ) -> Self:
         """A client with some options changed; it shares this client's token source and connection pool."""
@@ -174,6 +176,8 @@ class _VertexClientMixin:
             {"project": project, "location": location, "endpoint": endpoint, "api_version": api_version,
              "credentials": credentials, "base_url": base_url}
         )
+        if schema_adaptation is not None:
+            config = config.with_options(schema_adaptation=check_mode(schema_adaptation))
         kwargs = self._vertex_copy_kwargs(
             timeout=timeout, http_client=http_client, max_retries=max_retries, default_headers=default_headers,
             set_default_headers=set_default_headers, default_query=default_query,
@@ -252,6 +256,8 @@ def _init_kwargs(
 ) -> tuple[VertexConfig, dict[str, Any]]:
     _reject_openai_only(openai_kwargs)
     for name in _OPENAI_ONLY:
+    # schema_adaptation="jsonschema" | "openapi" | "off" (README "Structured output"); also on copy().
+    schema_adaptation = openai_kwargs.pop("schema_adaptation", None)
         openai_kwargs.pop(name, None)
     if vertex_config is None:
         vertex_config = resolve_config(
@@ -268,6 +274,8 @@ def _init_kwargs(
         if base_url is not None:
             vertex_config = vertex_config.with_options(base_url_override=vertex_config.target.base_url)
     sdk_kwargs = dict(openai_kwargs)
+    if schema_adaptation is not None:
+        vertex_config = vertex_config.with_options(schema_adaptation=check_mode(schema_adaptation))
     sdk_kwargs["api_key"] = _PLACEHOLDER_KEY
     sdk_kwargs["base_url"] = vertex_config.target.base_url
     return vertex_config, sdk_kwargs

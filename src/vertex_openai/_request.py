@@ -11,6 +11,8 @@ from typing import Any
 from ._config import VertexConfig
 from ._endpoints import vertex_model_name
 from ._gemini_request import prepare_gemini_body
+from ._schema_parse import wrap_post_parser
+from ._schema_wire import adapt_chat_body
 
 __all__ = ["prepare_json_body"]
 
@@ -28,5 +30,16 @@ def prepare_json_body(options: Any, config: VertexConfig) -> Any:
         renamed = vertex_model_name(model)
         if renamed != model:
             options.json_data = {**body, "model": renamed}
+    _adapt_structured(options, config)
     options.json_data = prepare_gemini_body(options.json_data, config)
     return options
+
+
+def _adapt_structured(options: Any, config: VertexConfig) -> None:
+    """Gemini-safe response_format / strict tool schemas (a new body), and a tolerant `parse()` parser."""
+    mode = config.options.get("schema_adaptation", "jsonschema")
+    adapted = adapt_chat_body(options.json_data, mode)
+    if adapted is not None:
+        options.json_data = adapted
+    if mode != "off":
+        wrap_post_parser(options)

@@ -69,6 +69,8 @@ def _value(schema: Any, defs: dict[str, Any], depth: int) -> Any:
         return out
     if kind == "array":
         count = int(schema.get("minItems", 1 if depth > 0 else 0))
+        if schema.get("maxItems") is not None:  # e.g. a recursion terminal that allows only []
+            count = min(count, int(schema["maxItems"]))
         items = schema.get("items", {})
         if isinstance(schema.get("prefixItems"), list):
             return [_value(s, defs, depth - 1) for s in schema["prefixItems"]]

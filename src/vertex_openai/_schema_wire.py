@@ -1,0 +1,179 @@
+"""Where adapted schemas meet the request: `response_format`, function tools, and the chat body.
+
+`adapt_chat_body` is what `_request.prepare_json_body` calls on every chat request; it returns a NEW
+body (the caller's dicts are never touched) and caches each distinct schema, so the warm path costs
+one `json.dumps` per schema.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from ._schema_adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
+
+__all__ = [
+    "SCHEMA_ADAPTATION_MODES",
+    "UnsupportedRequestError",
+    "adapt_chat_body",
+    "adapt_response_format",
+    "adapt_tool",
+    "cached_adapt",
+    "check_mode",
+]
+
+log = logging.getLogger("vertex_openai.structured")
+
+SCHEMA_ADAPTATION_MODES = ("jsonschema", "openapi", "off")
+_FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
+_BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+# Gemini before 3 rejects tools together with a JSON response format (SCHEMA_RULES.md §3).
+_NO_TOOL_COMBINATION = re.compile(r"(^|/)gemini-(1|2)([.-]|$)")
+_CACHE_SIZE = 512
+
+
+class UnsupportedRequestError(ValueError):
+    """The request combines features the target Gemini model is known to reject; caught before sending."""
+
+
+def check_mode(mode: Any) -> str:
+    """Validate a `schema_adaptation=` setting early, with the allowed values in the message."""
+    if mode not in SCHEMA_ADAPTATION_MODES:
+        raise ValueError(f"schema_adaptation must be one of {', '.join(map(repr, SCHEMA_ADAPTATION_MODES))}, "
+                         f"got {mode!r}")
+    return str(mode)
+
+
+def adapt_response_format(rf: Mapping[str, Any], **kw: Any) -> dict[str, Any]:
+    """R16: adapt `json_schema.schema` and make the name Gemini-safe; other formats pass through (copied)."""
+    if rf.get("type") != "json_schema":
+        return dict(rf)
+    spec = rf.get("json_schema")
+    if not isinstance(spec, Mapping):
+        raise SchemaAdaptationError("#/json_schema", "response_format json_schema needs a `json_schema` object")
+    out_spec = dict(spec)
+    name = _BAD_NAME_CHARS.sub("_", str(spec.get("name") or ""))[:64] or "response"
+    out_spec["name"] = name
+    if "schema" in spec:
+        out_spec["schema"] = adapt_schema(spec["schema"], target="response_format", **kw)
+    return {**rf, "json_schema": out_spec}
+
+
+def adapt_tool(tool: Mapping[str, Any], **kw: Any) -> dict[str, Any]:
+    """R15: adapt a function tool's `parameters`; a PydanticFunctionTool keeps its class and `.model`."""
+    function = tool.get("function")
+    if tool.get("type") != "function" or not isinstance(function, Mapping):
+        return dict(tool)
+    name = function.get("name")
+    if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+        raise SchemaAdaptationError(
+            "#/function/name",
+            f"function name {name!r} is not accepted by Gemini: start with a letter or '_', then use only "
+            "letters, digits, '_', '.', ':' or '-' (at most 64 characters)",
+        )
+    if "parameters" not in function:
+        return dict(tool)
+    new_function: dict[str, Any] = {**function, "parameters": adapt_schema(
+        function["parameters"], target="tool_parameters", **kw
+    )}
+    model = getattr(function, "model", None)
+    if model is not None:
+        from openai.lib._tools import PydanticFunctionTool
+
+        new_function = PydanticFunctionTool(new_function, model)  # type: ignore[arg-type]
+    return {**tool, "function": new_function}
+
+
+# -- cache ----------------------------------------------------------------------------------------------
+_cache: OrderedDict[tuple[str, str, str], tuple[dict[str, Any], tuple[AdaptationNote, ...]]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached_adapt(schema: Any, profile: Profile, target: Target) -> dict[str, Any]:
+    """`adapt_schema` once per distinct (schema, profile, target); notes are logged once, at DEBUG.
+
+    The returned dict is shared between requests: treat it as read-only (the SDK only serializes it).
+    """
+    key = (profile, target, json.dumps(schema, separators=(",", ":"), default=str))
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit[0]
+    notes: list[AdaptationNote] = []
+    adapted = adapt_schema(schema, profile=profile, target=target, notes=notes)
+    for note in notes:
+        log.debug("schema adaptation (%s, %s): %s", profile, target, note)
+    with _cache_lock:
+        _cache[key] = (adapted, tuple(notes))
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return adapted
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+# -- the chat body ------------------------------------------------------------------------------------------
+def adapt_chat_body(body: Mapping[str, Any], mode: str) -> dict[str, Any] | None:
+    """A new chat body with adapted schemas, or None when nothing needed changing.
+
+    Raises UnsupportedRequestError for tools + JSON response format on Gemini < 3.
+    """
+    if check_mode(mode) == "off":
+        return None
+    profile: Profile = "openapi" if mode == "openapi" else "jsonschema"
+    _check_tool_combination(body)
+    changes: dict[str, Any] = {}
+    rf = body.get("response_format")
+    if isinstance(rf, Mapping) and rf.get("type") == "json_schema":
+        spec = rf.get("json_schema")
+        if isinstance(spec, Mapping) and "schema" in spec:
+            name = _BAD_NAME_CHARS.sub("_", str(spec.get("name") or ""))[:64] or "response"
+            schema = cached_adapt(spec["schema"], profile, "response_format")
+            changes["response_format"] = {**rf, "json_schema": {**spec, "name": name, "schema": schema}}
+    tools = body.get("tools")
+    if isinstance(tools, list) and any(_is_strict_function(t) for t in tools):
+        new_tools = []
+        for tool in tools:
+            if _is_strict_function(tool) and "parameters" in tool["function"]:
+                function = tool["function"]
+                name = function.get("name")
+                if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+                    raise SchemaAdaptationError("#/function/name", f"function name {name!r} is not accepted by "
+                                                "Gemini: use letters, digits, '_', '.', ':' or '-' (max 64)")
+                params = cached_adapt(function["parameters"], profile, "tool_parameters")
+                tool = {**tool, "function": {**function, "parameters": params}}
+            new_tools.append(tool)
+        changes["tools"] = new_tools
+    return {**body, **changes} if changes else None
+
+
+def _is_strict_function(tool: Any) -> bool:
+    return (
+        isinstance(tool, Mapping)
+        and tool.get("type") == "function"
+        and isinstance(tool.get("function"), Mapping)
+        and tool["function"].get("strict") is True
+    )
+
+
+def _check_tool_combination(body: Mapping[str, Any]) -> None:
+    tools = body.get("tools")
+    rf = body.get("response_format")
+    model = body.get("model")
+    if not tools or not isinstance(rf, Mapping) or rf.get("type") not in ("json_schema", "json_object"):
+        return
+    if isinstance(model, str) and _NO_TOOL_COMBINATION.search(model):
+        raise UnsupportedRequestError(
+            f"{model} rejects tools together with a JSON response_format ('Function calling with a response "
+            "mime type: application/json is unsupported'). Use a Gemini 3 model, or make two calls (tools "
+            "first, then response_format), or pass schema_adaptation='off' to send the request unchanged."
+        )
