@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._fake_credentials import FakeCredentials
 
@@ -67,7 +67,7 @@ _PROJECT_PATH = re.compile(r"/projects/[^/]+/locations/[^/]+")
 _PROJECT_ONLY_PATH = re.compile(r"/projects/[^/]+")
 _PROJECT_IN_TEXT = re.compile(r"projects/(?!PROJECT_ID\b)[A-Za-z0-9][A-Za-z0-9.:_-]*[A-Za-z0-9]")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_DEDICATED_HOST = re.compile(r"^(?P<head>.+\.[a-z0-9-]+-)(?P<number>\d+)(?P<tail>\.prediction\.vertexai\.goog)$")
+_DEDICATED_HOST = re.compile(r"^.+\.[a-z0-9-]+-(?P<number>\d+)\.prediction\.vertexai\.goog$")
 _SECRETS_IN_TEXT = (
     re.compile(r"ya29\.[A-Za-z0-9._~+/=-]+"),  # Google OAuth access tokens
     re.compile(r"1//[A-Za-z0-9._~+/=-]{10,}"),  # Google refresh tokens
@@ -130,12 +130,13 @@ class CassetteScrubber:
     # -- scrubbing ---------------------------------------------------------------------------------
     def scrub_text(self, text: str) -> str:
         """Replace project ids/numbers, emails and token-shaped strings with stable placeholders."""
+        text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)  # first: a service account's email contains its project
         text = _PROJECT_IN_TEXT.sub(f"projects/{PROJECT_PLACEHOLDER}", text)
         for project in sorted(self._projects, key=len, reverse=True):
-            text = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(project)}(?![A-Za-z0-9-])", PROJECT_PLACEHOLDER, text)
+            word = rf"(?<![A-Za-z0-9-]){re.escape(project)}(?![A-Za-z0-9-])"
+            text = re.sub(word, PROJECT_PLACEHOLDER, text)
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, SECRET_PLACEHOLDER)
-        text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
         for pattern in _SECRETS_IN_TEXT:
             text = pattern.sub(SECRET_PLACEHOLDER, text)
         return text
@@ -151,8 +152,9 @@ class CassetteScrubber:
         if len(project) >= _MIN_LEARNED and project != PROJECT_PLACEHOLDER:
             self._projects.add(project)
 
-    def _scrub_uri(self, parts: Any) -> str:
-        path = _PROJECT_PATH.sub(f"/projects/{PROJECT_PLACEHOLDER}/locations/{LOCATION_PLACEHOLDER}", parts.path)
+    def _scrub_uri(self, parts: SplitResult) -> str:
+        placeholders = f"/projects/{PROJECT_PLACEHOLDER}/locations/{LOCATION_PLACEHOLDER}"
+        path = _PROJECT_PATH.sub(placeholders, parts.path)
         path = _PROJECT_ONLY_PATH.sub(f"/projects/{PROJECT_PLACEHOLDER}", path)
         path = _EMAIL.sub(EMAIL_PLACEHOLDER, path)
         netloc = parts.netloc.rsplit("@", 1)[-1]  # never keep user:password@
@@ -207,7 +209,8 @@ def vcr_config(
         "match_on": ("method", "path", "body"),
         "record_on_exception": False,
     }
-    config.update({k: v for k, v in overrides.items() if k not in ("before_record_request", "before_record_response")})
+    hooks = ("before_record_request", "before_record_response")
+    config.update({k: v for k, v in overrides.items() if k not in hooks})
     config["before_record_request"] = _chain(scrubber.request, overrides.get("before_record_request"))
     config["before_record_response"] = _chain(scrubber.response, overrides.get("before_record_response"))
     return config

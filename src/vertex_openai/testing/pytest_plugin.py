@@ -60,7 +60,7 @@ if ENABLED:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
-        """Turn vcrpy's mismatch error, which the openai SDK wraps as a connection error, into a clear failure."""
+        """Turn vcrpy's mismatch error (which the SDK may wrap as a connection error) into a clear failure."""
         outcome = yield
         excinfo = outcome.excinfo
         if _CALL_FAILED is not None:
@@ -77,7 +77,7 @@ if ENABLED:
 
     @pytest.fixture
     def vertex_cassette(vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-        """The test's cassette (None under --disable-recording); unused replayed interactions fail the test."""
+        """The test's cassette (None under --disable-recording); unplayed interactions fail the test."""
         yield vcr
         failed = request.node.stash.get(_CALL_FAILED, True) if _CALL_FAILED is not None else True
         if vcr is not None and not failed and getattr(vcr, "write_protected", False):
@@ -100,12 +100,12 @@ if ENABLED:
         from ._vcr import PROJECT_PLACEHOLDER, replay_credentials
 
         credentials = replay_credentials()
-        monkeypatch.setattr(google.auth, "default", lambda *args, **kwargs: (credentials, PROJECT_PLACEHOLDER))
+        monkeypatch.setattr(google.auth, "default", lambda *a, **k: (credentials, PROJECT_PLACEHOLDER))
         return credentials
 
     @pytest.fixture
     def vertex_client(vertex_credentials: Any) -> Iterator[Any]:
-        """`vertex_openai_client()` for this test's cassette (project/location from the environment or ADC)."""
+        """`vertex_openai_client()` for this test's cassette (project, location from the environment/ADC)."""
         from .._client import vertex_openai_client
 
         client = vertex_openai_client(credentials=vertex_credentials, max_retries=0)
