@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from ._auth import CLOUD_PLATFORM_SCOPE, CallableTokenSource, CredentialsTokenSource, TokenSource
@@ -36,8 +37,9 @@ class VertexConfig:
     token_refresh_timeout: float = 30.0
     options: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def origin(self) -> tuple[str, str, int | None]:
+        """(scheme, host, port) of the base URL; read on every request, so parsed once."""
         from urllib.parse import urlsplit
 
         parts = urlsplit(self.target.base_url)

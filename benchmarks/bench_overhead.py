@@ -1,0 +1,108 @@
+"""Per-request overhead: each peer against the floor, sync and async, plain and streamed.
+
+Requests run one at a time (latency, not throughput) against a fake in a child process. Peers take
+turns in small blocks, in a rotating order, so drift on the machine hits every peer alike; the
+ratios to the floor are computed from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+from _peers import GOOGLE_NOTE, BenchCredentials, Peer, peers
+from _server import MESSAGES, MODEL, remote_fake
+from _stats import median, percentile, ratio, table
+
+GOAL = "goal: ratio <= 1.05 at median and p99"
+
+
+def _call_sync(client: Any, stream: bool) -> None:
+    if stream:
+        for _ in client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True):
+            pass
+    else:
+        client.chat.completions.create(model=MODEL, messages=MESSAGES)
+
+
+async def _call_async(client: Any, stream: bool) -> None:
+    if stream:
+        async for _ in await client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True):
+            pass
+    else:
+        await client.chat.completions.create(model=MODEL, messages=MESSAGES)
+
+
+def _measure_sync(clients: dict[str, Any], stream: bool, rounds: int, block: int, warmup: int) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in clients}
+    for client in clients.values():
+        for _ in range(warmup):
+            _call_sync(client, stream)
+    names = list(clients)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            client = clients[name]
+            for _ in range(block):
+                start = time.perf_counter()
+                _call_sync(client, stream)
+                samples[name].append(time.perf_counter() - start)
+    return samples
+
+
+async def _measure_async(clients: dict[str, Any], stream: bool, rounds: int, block: int,
+                         warmup: int) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in clients}
+    for client in clients.values():
+        for _ in range(warmup):
+            await _call_async(client, stream)
+    names = list(clients)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            client = clients[name]
+            for _ in range(block):
+                start = time.perf_counter()
+                await _call_async(client, stream)
+                samples[name].append(time.perf_counter() - start)
+    for client in clients.values():
+        await client.close()
+    return samples
+
+
+def run(requests: int = 600, block: int = 1, warmup: int = 30, contenders: list[Peer] | None = None) -> str:
+    """One table: median and p99 latency per peer and mode, and their ratio to the floor."""
+    contenders = contenders or peers()
+    rounds = max(1, requests // block)
+    rows: list[list[object]] = []
+    with remote_fake() as base_url:
+        for is_async in (False, True):
+            for stream in (False, True):
+                clients = {p.name: p.build(base_url, BenchCredentials(), is_async, 300.0) for p in contenders}
+                if is_async:
+                    samples = asyncio.run(_measure_async(clients, stream, rounds, block, warmup))
+                else:
+                    samples = _measure_sync(clients, stream, rounds, block, warmup)
+                    for client in clients.values():
+                        client.close()
+                floor_med = median(samples[contenders[0].name])
+                floor_p99 = percentile(samples[contenders[0].name], 99)
+                mode = ("async" if is_async else "sync") + (" stream" if stream else "")
+                for name, values in samples.items():
+                    med, p99 = median(values), percentile(values, 99)
+                    rows.append([mode, name, len(values), f"{med * 1e3:.3f}", f"{p99 * 1e3:.3f}",
+                                 ratio(med, floor_med), ratio(p99, floor_p99)])
+    headers = ["mode", "client", "n", "median ms", "p99 ms", "median / floor", "p99 / floor"]
+    return (f"### 1. Per-request overhead ({GOAL})\n\n" + table(headers, rows) + "\n\n" + GOOGLE_NOTE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=600, help="requests per client and mode")
+    args = parser.parse_args(argv)
+    print(run(requests=args.requests))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
