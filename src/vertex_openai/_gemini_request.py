@@ -14,7 +14,7 @@ from typing import Any
 from ._config import VertexConfig
 from ._response import original_tool_call_id
 
-__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "RequestTooLargeError", "prepare_gemini_body"]
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "RequestTooLargeError", "prepare_gemini_body", "prepare_gemini_options"]
 
 # The limit in Vertex's 400 for this endpoint: "Request payload size exceeds the limit: 20971520 bytes."
 DEFAULT_MAX_REQUEST_BYTES = 20_971_520
@@ -90,3 +90,15 @@ def prepare_gemini_body(body: dict[str, Any], config: VertexConfig) -> dict[str,
     if config.target.is_openapi and isinstance(limit, int) and limit > 0:
         _check_size(body, limit)
     return body
+
+
+def prepare_gemini_options(options: Any, config: VertexConfig) -> None:
+    """Apply `prepare_gemini_body` to what goes on the wire: the body plus the SDK's `extra_body=` keys."""
+    body = options.json_data
+    extra = getattr(options, "extra_json", None)
+    if not isinstance(body, dict):
+        return
+    if isinstance(extra, dict) and extra:
+        body = {**body, **extra}  # the SDK's own (shallow) merge, done early so the checks see it
+        options.extra_json = None
+    options.json_data = prepare_gemini_body(body, config)
