@@ -10,7 +10,7 @@ from typing import Any
 
 from ._config import VertexConfig
 from ._endpoints import vertex_model_name
-from ._gemini_request import prepare_gemini_body
+from ._gemini_request import prepare_gemini_options
 from ._schema_parse import wrap_post_parser
 from ._schema_wire import adapt_chat_body
 
@@ -31,7 +31,7 @@ def prepare_json_body(options: Any, config: VertexConfig) -> Any:
         if renamed != model:
             options.json_data = {**body, "model": renamed}
     _adapt_structured(options, config)
-    options.json_data = prepare_gemini_body(options.json_data, config)
+    prepare_gemini_options(options, config)
     return options
 
 
