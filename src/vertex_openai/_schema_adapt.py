@@ -444,6 +444,11 @@ def _union(node: dict[str, Any], ptr: str, ctx: _Ctx, depth: dict[str, int]) -> 
     branches: list[dict[str, Any]] = []
     has_null = False
     for bptr, member in raw_branches:
+        if isinstance(member, Mapping) and member.get("type") == "null" and set(member) - _ANNOTATIONS <= {
+            "type", "description"
+        }:
+            has_null = True  # never adapted alone: openapi would turn it into a nullable string
+            continue
         if shared and isinstance(member, Mapping):
             member = {**shared, **member}
         out = _node(member, bptr, ctx, depth)
@@ -483,13 +488,14 @@ def _union(node: dict[str, Any], ptr: str, ctx: _Ctx, depth: dict[str, int]) -> 
 
 
 def _with_description(node: dict[str, Any], description: Any, ctx: _Ctx) -> dict[str, Any]:
-    if description is None or "description" in node:
+    """A collapsed union keeps the parent's description; the branch's own text follows in parentheses."""
+    if description is None:
         return node
     if "$ref" in node:  # a $ref may carry no siblings: use a copy of the target instead
         node = _copy(ctx.shared[_ref_name(node["$ref"], "#")])
-        if "description" in node:
-            return node
-    return {**node, "description": description}
+    own = node.get("description")
+    text = description if own is None or own == description else f"{description} ({own})"
+    return {**node, "description": text}
 
 
 # -- typed nodes --------------------------------------------------------------------------------------
