@@ -259,7 +259,10 @@ class CredentialsTokenSource:
         if adopted is not None:
             return adopted
         credentials.refresh(_TimeoutRequest(self._refresh_timeout, Request()))
-        token = check_token(getattr(credentials, "token", None), self.description)
+        try:
+            token = check_token(getattr(credentials, "token", None), self.description)
+        except VertexAuthError as err:
+            raise VertexAuthError(f"{err} {_FIX_HINT}") from None
         return token, _expiry_of(credentials)
 
     def _adoptable(self, credentials: Any) -> tuple[str, _dt.datetime | None] | None:

@@ -7,6 +7,7 @@ and `with_options`; we add the Vertex URL, a Google token on every attempt (plus
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from ._config import VertexConfig, resolve_config
 from ._errors import google_error, retry_delay_seconds, status_message
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer
 from ._request import prepare_json_body
+from ._sse import VertexSSEDecoder
 from ._response import normalize_response_data
 from ._schema_wire import check_mode
 
@@ -109,6 +111,18 @@ class _VertexClientMixin:
     def _custom_auth(self, security: Any) -> Any:  # openai >= 2.x sync path
         return self._vertex_auth
 
+    def _make_sse_decoder(self) -> Any:
+        return VertexSSEDecoder()
+
+    def _vertex_bad_json(self, err: ValueError, response: Any) -> openai.APIResponseValidationError:
+        text = response.text if not response.is_stream_consumed or response.is_closed else ""
+        snippet = " ".join(str(text).split())[:200]
+        return openai.APIResponseValidationError(
+            response=response,
+            body=text,
+            message=f"Vertex AI returned a malformed or truncated JSON body ({err}): {snippet!r}",
+        )
+
     def _vertex_attach(self, request: Any, token: str | None) -> None:
         if token is None:
             request.headers.pop("Authorization", None)
@@ -183,7 +197,8 @@ class _VertexClientMixin:
             set_default_headers=set_default_headers, default_query=default_query,
             set_default_query=set_default_query,
         )
-        return self.__class__(_vertex_config=config, **kwargs, **_extra_kwargs)
+        cls: Any = type(self)
+        return cls(_vertex_config=config, **kwargs, **_extra_kwargs)  # type: ignore[no-any-return]
 
     with_options = copy  # type: ignore[assignment]
 
@@ -255,9 +270,9 @@ def _init_kwargs(
     openai_kwargs: dict[str, Any],
 ) -> tuple[VertexConfig, dict[str, Any]]:
     _reject_openai_only(openai_kwargs)
-    for name in _OPENAI_ONLY:
     # schema_adaptation="jsonschema" | "openapi" | "off" (README "Structured output"); also on copy().
     schema_adaptation = openai_kwargs.pop("schema_adaptation", None)
+    for name in _OPENAI_ONLY:
         openai_kwargs.pop(name, None)
     if vertex_config is None:
         vertex_config = resolve_config(
@@ -273,15 +288,15 @@ def _init_kwargs(
         )
         if base_url is not None:
             vertex_config = vertex_config.with_options(base_url_override=vertex_config.target.base_url)
-    sdk_kwargs = dict(openai_kwargs)
     if schema_adaptation is not None:
         vertex_config = vertex_config.with_options(schema_adaptation=check_mode(schema_adaptation))
+    sdk_kwargs = dict(openai_kwargs)
     sdk_kwargs["api_key"] = _PLACEHOLDER_KEY
     sdk_kwargs["base_url"] = vertex_config.target.base_url
     return vertex_config, sdk_kwargs
 
 
-class OpenAI(_VertexClientMixin, openai.OpenAI):
+class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
 
     def __init__(
@@ -317,8 +332,14 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):
         owned = self._vertex_owns(request)
         self._vertex_attach(request, self._vertex_config.token_source.token() if owned else None)
 
+    def _process_response(self, **kwargs: Any) -> Any:
+        try:
+            return super()._process_response(**kwargs)
+        except json.JSONDecodeError as err:
+            raise self._vertex_bad_json(err, kwargs["response"]) from err
 
-class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):
+
+class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
 
     def __init__(
@@ -353,6 +374,12 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):
         await super()._prepare_request(request)
         owned = self._vertex_owns(request)
         self._vertex_attach(request, await self._vertex_config.token_source.atoken() if owned else None)
+
+    async def _process_response(self, **kwargs: Any) -> Any:
+        try:
+            return await super()._process_response(**kwargs)
+        except json.JSONDecodeError as err:
+            raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 
 def vertex_openai_client(project: str | None = None, location: str | None = None, **kwargs: Any) -> OpenAI:
