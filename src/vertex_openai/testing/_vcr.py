@@ -67,6 +67,7 @@ _PROJECT_PATH = re.compile(r"/projects/[^/]+/locations/[^/]+")
 _PROJECT_ONLY_PATH = re.compile(r"/projects/[^/]+")
 _PROJECT_IN_TEXT = re.compile(r"projects/(?!PROJECT_ID\b)[A-Za-z0-9][A-Za-z0-9.:_-]*[A-Za-z0-9]")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_SERVICE_ACCOUNT_PROJECT = re.compile(r"@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com")
 _DEDICATED_HOST = re.compile(r"^.+\.[a-z0-9-]+-(?P<number>\d+)\.prediction\.vertexai\.goog$")
 _SECRETS_IN_TEXT = (
     re.compile(r"ya29\.[A-Za-z0-9._~+/=-]+"),  # Google OAuth access tokens
@@ -124,12 +125,66 @@ class CassetteScrubber:
         headers = response.get("headers") or {}
         response["headers"] = {k: v for k, v in headers.items() if k.lower() in _KEEP_RESPONSE_HEADERS}
         if body:
+            if _is_event_stream(response["headers"]):
+                body = self._scrub_split_content(body)
             response["body"] = {**body_field, "string": self.scrub_bytes(body)}
         return response
 
+    def _scrub_split_content(self, body: bytes) -> bytes:
+        """Streamed text arrives in fragments, so an id can straddle two chunks: scrub the joined text.
+
+        Only when that finds something: the whole scrubbed text then goes into the first fragment of that
+        choice and the later fragments are emptied (the chunk count and everything else stay as they were).
+        """
+        try:
+            lines = body.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            return body
+        events: dict[int, Any] = {}
+        for number, line in enumerate(lines):
+            if line.startswith("data: {"):
+                try:
+                    events[number] = json.loads(line[6:])
+                except ValueError:
+                    continue
+        fragments: dict[int, list[dict[str, Any]]] = {}
+        for event in events.values():
+            for choice in event.get("choices") or ():
+                delta = choice.get("delta") if isinstance(choice, dict) else None
+                if isinstance(delta, dict) and isinstance(delta.get("content"), str):
+                    fragments.setdefault(int(choice.get("index") or 0), []).append(delta)
+        changed = False
+        for deltas in fragments.values():
+            joined = "".join(d["content"] for d in deltas)
+            scrubbed = self.scrub_text(joined)
+            if scrubbed != joined:
+                changed = True
+                for position, delta in enumerate(deltas):
+                    delta["content"] = scrubbed if position == 0 else ""
+        if not changed:
+            return body
+        for number, event in events.items():
+            lines[number] = "data: " + json.dumps(event, ensure_ascii=False)
+        return "\n".join(lines).encode("utf-8")
+
     # -- scrubbing ---------------------------------------------------------------------------------
+    def before_save(self, request: Any, response: Any) -> tuple[Any, Any]:
+        """`before_save_interaction` (vcrpy >= 9.4): scrub once more with every id learned this session.
+
+        A project number may first appear in a later response than the one that mentions it in free text.
+        """
+        request.body = self.scrub_bytes(_body_bytes(request.body)) if request.body else request.body
+        body_field = response.get("body") or {}
+        if body_field.get("string"):
+            response["body"] = {**body_field, "string": self.scrub_bytes(_body_bytes(body_field["string"]))}
+        return request, response
+
     def scrub_text(self, text: str) -> str:
         """Replace project ids/numbers, emails and token-shaped strings with stable placeholders."""
+        for match in _PROJECT_IN_TEXT.finditer(text):
+            self._learn(match.group(0)[len("projects/"):])
+        for match in _SERVICE_ACCOUNT_PROJECT.finditer(text):
+            self._learn(match.group(1))
         text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)  # first: a service account's email contains its project
         text = _PROJECT_IN_TEXT.sub(f"projects/{PROJECT_PLACEHOLDER}", text)
         for project in sorted(self._projects, key=len, reverse=True):
@@ -178,8 +233,20 @@ def _body_bytes(body: Any) -> bytes:
     return bytes(body) if isinstance(body, (bytearray, memoryview)) else b""
 
 
+def _is_event_stream(headers: Any) -> bool:
+    for name, values in headers.items():
+        if name.lower() == "content-type":
+            value = values if isinstance(values, str) else " ".join(map(str, values))
+            return "text/event-stream" in value
+    return False
+
+
+def _hooks(value: Any) -> list[Any]:
+    return [value] if callable(value) else list(value or ())
+
+
 def _chain(first: Callable[[Any], Any], then: Any) -> Callable[[Any], Any]:
-    hooks = [then] if callable(then) else list(then or ())
+    hooks = _hooks(then)
 
     def run(value: Any) -> Any:
         value = first(value)
@@ -209,10 +276,12 @@ def vcr_config(
         "match_on": ("method", "path", "body"),
         "record_on_exception": False,
     }
-    hooks = ("before_record_request", "before_record_response")
+    hooks = ("before_record_request", "before_record_response", "before_save_interaction")
     config.update({k: v for k, v in overrides.items() if k not in hooks})
     config["before_record_request"] = _chain(scrubber.request, overrides.get("before_record_request"))
     config["before_record_response"] = _chain(scrubber.response, overrides.get("before_record_response"))
+    user_save = overrides.get("before_save_interaction")
+    config["before_save_interaction"] = [scrubber.before_save, *_hooks(user_save)]
     return config
 
 
