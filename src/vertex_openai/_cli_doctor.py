@@ -11,7 +11,7 @@ import datetime as _dt
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,7 +263,8 @@ def _live(options: DoctorOptions, state: _State) -> list[Check]:
 def _status_check(err: Any, options: DoctorOptions, state: _State) -> Check:
     status_code = int(err.status_code)
     body = getattr(err, "body", None)
-    error = google_error(body) or {}
+    # The SDK hands the inner Google error object on as `body`; unwrap a list/dict-wrapped one too.
+    error = google_error(body) or (dict(body) if isinstance(body, Mapping) else {})
     url = state.base_url or ""
     message = redact(str(error.get("message") or "")).strip()
     detail = f"HTTP {status_code} {error.get('status') or ''}".rstrip()

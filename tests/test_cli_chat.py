@@ -1,0 +1,174 @@
+"""`vertex-openai chat` against the loopback fake: answers on stdout, thoughts and errors on stderr, no token ever."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from test_cli_support import (
+    TokenEndpoint,
+    clean_env,
+    run_cli,
+    run_in_process,
+    token_endpoint,
+    write_service_account_key,
+)
+from vertex_openai._cli_chat import ThoughtSplitter
+from vertex_openai.testing import FakeVertex, Fault, Reply, google_error_body
+
+
+@pytest.fixture
+def tokens(fake: FakeVertex) -> Iterator[TokenEndpoint]:
+    with token_endpoint(fake) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def env(tmp_path: Path, tokens: TokenEndpoint) -> dict[str, str]:
+    key = write_service_account_key(tmp_path / "key.json", tokens.url)
+    return clean_env(tmp_path, GOOGLE_APPLICATION_CREDENTIALS=str(key))
+
+
+def test_chat_prints_the_answer_and_nothing_else(fake: FakeVertex, env: dict[str, str]) -> None:
+    result = run_cli(["chat", "Why is the sky blue?", "--base-url", fake.base_url], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "You said: Why is the sky blue?\n"
+    assert result.stderr == ""
+    (sent,) = fake.chat_requests
+    assert sent.token_valid
+    assert sent.json == {"model": "google/gemini-2.5-flash",
+                         "messages": [{"role": "user", "content": "Why is the sky blue?"}]}
+
+
+def test_chat_streams_and_verbose_never_shows_the_token(
+    fake: FakeVertex, tokens: TokenEndpoint, env: dict[str, str]
+) -> None:
+    result = run_cli(["chat", "Count to three", "--stream", "--system", "Be brief.", "--verbose",
+                      "--base-url", fake.base_url], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "You said: Count to three\n"
+    (sent,) = fake.chat_requests
+    assert sent.json["stream"] is True
+    assert sent.json["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert sent.token == tokens.token  # the canary was on the wire...
+    assert tokens.token not in result.stdout + result.stderr  # ...and nowhere in what the user sees
+    assert "authorization: Bearer <redacted>" in result.stderr
+    assert "< 200 OK" in result.stderr and "server-sent events" in result.stderr
+
+
+@pytest.fixture
+def chunky() -> Iterator[FakeVertex]:
+    """A fake that streams 3 characters per chunk, so the <think> tags arrive split."""
+    with FakeVertex(stream_chunk_chars=3) as server:
+        yield server
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_show_thoughts_puts_thoughts_on_stderr_apart_from_the_answer(
+    chunky: FakeVertex, tmp_path: Path, stream: bool, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    chunky.reply_next(Reply(content="<think>Light scatters; blue most.</think>Rayleigh scattering."))
+    with token_endpoint(chunky) as tokens:
+        key = write_service_account_key(tmp_path / "key.json", tokens.url)
+        env = clean_env(tmp_path, GOOGLE_APPLICATION_CREDENTIALS=str(key))
+        args = ["chat", "Why blue?", "--thinking", "256", "--show-thoughts", "--base-url", chunky.base_url]
+        result = run_in_process([*args, "--stream"] if stream else args, env, monkeypatch, capsys)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Rayleigh scattering.\n"
+    assert "thinking…" in result.stderr and "Light scatters; blue most." in result.stderr
+    assert "<think>" not in result.stdout + result.stderr
+    assert chunky.chat_requests[0].json["extra_body"] == {"google": {
+        "thinking_config": {"thinking_budget": 256, "include_thoughts": True}, "thought_tag_marker": "think",
+    }}
+
+
+def test_json_schema_file_becomes_response_format(
+    fake: FakeVertex, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string"}, "guests": {"type": "integer"}},
+              "required": ["name", "guests"]}
+    path = tmp_path / "party plan.json"
+    path.write_text(json.dumps(schema))
+    result = run_in_process(["chat", "Plan a party", "--json-schema", str(path), "--base-url", fake.base_url],
+                            env, monkeypatch, capsys)
+
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert isinstance(answer["name"], str) and isinstance(answer["guests"], int)
+    assert result.stdout.startswith("{\n  ")  # pretty-printed
+    sent = fake.chat_requests[0].json["response_format"]
+    assert sent["type"] == "json_schema" and sent["json_schema"]["name"] == "party_plan"
+    assert sent["json_schema"]["schema"]["required"] == ["name", "guests"]
+
+
+def test_bad_schema_file_is_a_usage_error(
+    fake: FakeVertex, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "bad.json").write_text("{not json")
+    result = run_in_process(["chat", "hi", "--json-schema", str(tmp_path / "bad.json"), "--base-url", fake.base_url],
+                            env, monkeypatch, capsys)
+    assert result.returncode == 2
+    assert "--json-schema" in result.stderr and "not valid JSON" in result.stderr
+    assert fake.chat_requests == []
+
+
+def test_prompt_from_stdin(
+    fake: FakeVertex, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("hello from a pipe\n"))
+    result = run_in_process(["chat", "-", "--base-url", fake.base_url], env, monkeypatch, capsys)
+    assert result.returncode == 0
+    assert result.stdout == "You said: hello from a pipe\n"
+
+
+def test_empty_prompt_is_a_usage_error(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    result = run_in_process(["chat", "-"], env, monkeypatch, capsys)
+    assert result.returncode == 2
+    assert "no prompt" in result.stderr
+
+
+def test_google_error_is_printed_with_its_hint_and_exit_1(
+    fake: FakeVertex, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.fail_next(Fault(status=403, body=google_error_body(
+        403, "PERMISSION_DENIED", "Permission 'aiplatform.endpoints.predict' denied on resource (or it may not exist).",
+    )))
+    result = run_in_process(["chat", "hi", "--base-url", fake.base_url], env, monkeypatch, capsys)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "PERMISSION_DENIED" in result.stderr and "roles/aiplatform.user" in result.stderr
+
+
+def test_no_credentials_points_at_doctor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_in_process(["chat", "hi"], clean_env(tmp_path), monkeypatch, capsys)
+    assert result.returncode == 1
+    assert "No Google credentials found" in result.stderr
+    assert "vertex-openai doctor" in result.stderr
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 100])
+def test_thought_splitter_handles_tags_split_anywhere(size: int) -> None:
+    text = "<think>a<b</think>answer <thin"
+    splitter = ThoughtSplitter()
+    pieces = []
+    for start in range(0, len(text), size):
+        pieces += splitter.feed(text[start:start + size])
+    pieces += splitter.flush()
+    thoughts = "".join(piece for is_thought, piece in pieces if is_thought)
+    answer = "".join(piece for is_thought, piece in pieces if not is_thought)
+    assert (thoughts, answer) == ("a<b", "answer <thin")
