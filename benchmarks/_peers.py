@@ -37,7 +37,7 @@ class BenchCredentials(FakeCredentials):  # type: ignore[misc]
     def __init__(self, *, margin: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.margin = margin
-        self.refresh_spans: list[tuple[float, float]] = []
+        self.refresh_spans: list[tuple[float, float, int]] = []  # (start, end, thread id)
         self._span_lock = threading.Lock()
 
     @property
@@ -52,7 +52,7 @@ class BenchCredentials(FakeCredentials):  # type: ignore[misc]
             super().refresh(request)
         finally:
             with self._span_lock:
-                self.refresh_spans.append((start, time.perf_counter()))
+                self.refresh_spans.append((start, time.perf_counter(), threading.get_ident()))
 
 
 class OpenAICredentialsRefresher:

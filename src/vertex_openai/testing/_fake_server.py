@@ -134,7 +134,7 @@ class FakeVertex:
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> FakeVertex:
         handler = type("_Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-vertex", daemon=True
@@ -259,6 +259,12 @@ def _last_user_text(messages: Any) -> str:
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(", ", ": ")).encode()
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops simultaneous connects (the client retries a SYN after
+    # 1 s), which would make a burst of 32 threads look slow for a reason that is not the client's.
+    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):
