@@ -253,3 +253,12 @@ def test_very_large_stream() -> None:
         client = _client(fake)
         stream = client.chat.completions.create(model="gemini-2.5-flash", messages=MESSAGES, stream=True)
         assert sum(len(c.choices[0].delta.content or "") for c in stream) == 3_000_000
+
+
+def test_token_wait_is_bounded_by_the_request_timeout(fake: FakeVertex) -> None:
+    creds = fake.credentials(latency=3.0)
+    client = _client(fake, credentials=creds, timeout=0.3)  # token_refresh_timeout stays at its 30 s default
+    started = time.perf_counter()
+    with pytest.raises(VertexAuthError, match=r"Timed out after 0\.3s"):
+        _ask(client)
+    assert time.perf_counter() - started < 1.5

@@ -73,9 +73,9 @@ class TokenSource(Protocol):
     @property
     def quota_project(self) -> str | None: ...
 
-    def token(self) -> str: ...
+    def token(self, timeout: float | None = None) -> str: ...
 
-    async def atoken(self) -> str: ...
+    async def atoken(self, timeout: float | None = None) -> str: ...
 
     def invalidate(self, token: str) -> None: ...
 
@@ -93,7 +93,7 @@ class CallableTokenSource:
     def __repr__(self) -> str:
         return f"CallableTokenSource({self.description})"
 
-    def token(self) -> str:
+    def token(self, timeout: float | None = None) -> str:
         value = self._call()
         if inspect.isawaitable(value):
             if inspect.iscoroutine(value):
@@ -104,7 +104,7 @@ class CallableTokenSource:
             )
         return check_token(value, self.description)
 
-    async def atoken(self) -> str:
+    async def atoken(self, timeout: float | None = None) -> str:
         value = self._call()
         if inspect.isawaitable(value):
             value = await value
@@ -183,25 +183,31 @@ class CredentialsTokenSource:
             return None
         return token
 
-    def token(self) -> str:
+    def token(self, timeout: float | None = None) -> str:
+        """The current token; waits at most `timeout` (or `refresh_timeout`, if shorter) for a refresh."""
         current = self._current()
         if current is not None:
             return current
         future = self._refresh_future()
+        wait = self._wait_for(timeout)
         try:
-            return future.result(timeout=self._refresh_timeout)
+            return future.result(timeout=wait)
         except concurrent.futures.TimeoutError:
-            raise self._timeout_error() from None
+            raise self._timeout_error(wait) from None
 
-    async def atoken(self) -> str:
+    async def atoken(self, timeout: float | None = None) -> str:
         current = self._current()
         if current is not None:
             return current
         future = self._refresh_future()
+        wait = self._wait_for(timeout)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self._refresh_timeout)
+            return await asyncio.wait_for(asyncio.wrap_future(future), wait)
         except asyncio.TimeoutError:
-            raise self._timeout_error() from None
+            raise self._timeout_error(wait) from None
+
+    def _wait_for(self, timeout: float | None) -> float:
+        return self._refresh_timeout if timeout is None else max(0.0, min(self._refresh_timeout, timeout))
 
     def invalidate(self, token: str) -> None:
         """Forget `token` after the server refused it; a no-op if a newer token already replaced it."""
@@ -275,11 +281,11 @@ class CredentialsTokenSource:
             return None
         return token, expiry
 
-    def _timeout_error(self) -> VertexAuthError:
+    def _timeout_error(self, waited: float) -> VertexAuthError:
         return VertexAuthError(
-            f"Timed out after {self._refresh_timeout:g}s waiting for a Google access token from "
+            f"Timed out after {waited:g}s waiting for a Google access token from "
             f"{self.description}; the token endpoint did not answer. Check network access to Google, "
-            "or raise token_refresh_timeout."
+            "or raise token_refresh_timeout (or the request timeout)."
         )
 
 

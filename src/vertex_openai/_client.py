@@ -17,7 +17,7 @@ from openai import NOT_GIVEN, NotGiven
 from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
 from ._errors import google_error, retry_delay_seconds, status_message
-from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer
+from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
 from ._request import prepare_json_body
 from ._sse import VertexSSEDecoder
 from ._response import normalize_response_data
@@ -330,7 +330,8 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     def _prepare_request(self, request: Any) -> None:
         super()._prepare_request(request)
         owned = self._vertex_owns(request)
-        self._vertex_attach(request, self._vertex_config.token_source.token() if owned else None)
+        source = self._vertex_config.token_source
+        self._vertex_attach(request, source.token(token_wait(request)) if owned else None)
 
     def _process_response(self, **kwargs: Any) -> Any:
         try:
@@ -373,7 +374,8 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     async def _prepare_request(self, request: Any) -> None:
         await super()._prepare_request(request)
         owned = self._vertex_owns(request)
-        self._vertex_attach(request, await self._vertex_config.token_source.atoken() if owned else None)
+        source = self._vertex_config.token_source
+        self._vertex_attach(request, await source.atoken(token_wait(request)) if owned else None)
 
     async def _process_response(self, **kwargs: Any) -> Any:
         try:

@@ -15,7 +15,7 @@ from typing import Any
 from ._auth import TokenSource
 from ._errors import google_error, retry_delay_seconds
 
-__all__ = ["REFRESH_ERROR_EXTENSION", "auth_for", "same_origin", "set_bearer"]
+__all__ = ["REFRESH_ERROR_EXTENSION", "auth_for", "same_origin", "set_bearer", "token_wait"]
 
 REFRESH_ERROR_EXTENSION = "vertex_openai.refresh_error"
 _RETRY_AFTER_MS = "retry-after-ms"
@@ -33,6 +33,15 @@ def same_origin(url: Any, origin: tuple[str, str, int | None]) -> bool:
 
 def set_bearer(request: Any, token: str) -> None:
     request.headers["Authorization"] = f"Bearer {token}"
+
+
+def token_wait(request: Any) -> float | None:
+    """How long an attempt may wait for a token: the request's own timeout bounds it."""
+    timeout = getattr(request, "extensions", {}).get("timeout")
+    if not isinstance(timeout, dict):
+        return None
+    values = [v for v in timeout.values() if isinstance(v, (int, float))]
+    return max(values) if values else None
 
 
 def _bearer(request: Any) -> str | None:
@@ -79,7 +88,7 @@ class _VertexAuthFlow:
             return
         self._source.invalidate(used)
         try:
-            token = self._source.token()
+            token = self._source.token(token_wait(request))
         except Exception as err:  # surface the 401 itself, with the reason the refresh failed
             response.extensions[REFRESH_ERROR_EXTENSION] = str(err)
             return
@@ -96,7 +105,7 @@ class _VertexAuthFlow:
             return
         self._source.invalidate(used)
         try:
-            token = await self._source.atoken()
+            token = await self._source.atoken(token_wait(request))
         except Exception as err:
             response.extensions[REFRESH_ERROR_EXTENSION] = str(err)
             return
