@@ -36,7 +36,8 @@ def _client(fake: FakeVertex, **kwargs: Any) -> Any:
 
 
 def _ask(client: Any, **kwargs: Any) -> str:
-    return client.chat.completions.create(model="gemini-2.5-flash", messages=MESSAGES, **kwargs).choices[0].message.content
+    out = client.chat.completions.create(model="gemini-2.5-flash", messages=MESSAGES, **kwargs)
+    return out.choices[0].message.content
 
 
 def _still_works(client: Any) -> None:
@@ -210,7 +211,8 @@ def test_malformed_sse_line(canary_fake: FakeVertex) -> None:
 
 
 def test_truncated_json_body(canary_fake: FakeVertex) -> None:
-    canary_fake.fail_next(Fault(status=200, body=b'{"choices": [{"finish_reason": "stop", "index": 0, "message": {"con'))
+    truncated = b'{"choices": [{"finish_reason": "stop", "index": 0, "message": {"con'
+    canary_fake.fail_next(Fault(status=200, body=truncated))
     client = _client(canary_fake)
     with pytest.raises(openai.APIResponseValidationError, match="malformed or truncated JSON") as info:
         _ask(client)
@@ -222,7 +224,7 @@ def test_html_502_from_a_proxy(canary_fake: FakeVertex) -> None:
     canary_fake.fail_next(Fault(status=502, headers={"Content-Type": "text/html"},
                                 body="<html><body><h1>502 Bad Gateway</h1></body></html>"))
     client = _client(canary_fake)
-    with pytest.raises(openai.InternalServerError, match="Error code: 502 - .*Bad Gateway"):
+    with pytest.raises(openai.InternalServerError, match=r"Error code: 502 - .*Bad Gateway"):
         _ask(client)
     _still_works(client)
 
