@@ -50,10 +50,12 @@ def token_endpoint(fake: FakeVertex) -> Iterator[TokenEndpoint]:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             endpoint.calls += 1
             if endpoint.refuse:
-                status, body = 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+                status = 400
+                body = {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
             else:
                 endpoint.fake.accept_token(endpoint.token, 3600)
-                status, body = 200, {"access_token": endpoint.token, "expires_in": 3599, "token_type": "Bearer",
+                status = 200
+                body = {"access_token": endpoint.token, "expires_in": 3599, "token_type": "Bearer",
                                      "scope": "https://www.googleapis.com/auth/cloud-platform"}
             data = json.dumps(body).encode()
             self.send_response(status)

@@ -10,6 +10,7 @@ link-local address, no DNS), and skipped when NO_GCE_CHECK is set.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import http.client
 import os
 import warnings
@@ -54,7 +55,7 @@ def _truthy(value: str | None) -> bool:
 def gcloud_config_dir() -> str:
     from google.auth import _cloud_sdk
 
-    return str(_cloud_sdk.get_config_path())
+    return str(_cloud_sdk.get_config_path())  # type: ignore[no-untyped-call]
 
 
 def gcloud_config_project() -> tuple[str | None, str | None]:
@@ -109,7 +110,7 @@ def _load_file(path: str, source: str) -> Discovery:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the generic-loader and "no quota project" warnings: doctor says it
-            credentials, project = google.auth.load_credentials_from_file(path)
+            credentials, project = google.auth.load_credentials_from_file(path)  # type: ignore[no-untyped-call]
     except Exception as err:
         return Discovery(
             error=f"{source}: {path} could not be loaded: {redact(str(err))}",
@@ -119,7 +120,7 @@ def _load_file(path: str, source: str) -> Discovery:
     from_env = getattr(credentials, "with_quota_project_from_environment", None)
     if callable(from_env):
         credentials = from_env()
-    credentials = with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])
+    credentials = with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])  # type: ignore[no-untyped-call]
     kind, identity, is_user = describe(credentials)
     found = FoundCredentials(credentials, f"{path} ({source})", kind, identity, is_user=is_user)
     if project:
@@ -145,7 +146,8 @@ def _probe_metadata(timeout: float) -> tuple[bool, str | None, str]:
     except TimeoutError:
         return False, None, f"no answer from the metadata server at {host} within {timeout:g}s (not on Google Cloud?)"
     except OSError as err:
-        return False, None, f"the metadata server at {host} is not reachable ({type(err).__name__}: not on Google Cloud)"
+        reason = type(err).__name__
+        return False, None, f"the metadata server at {host} is not reachable ({reason}: not on Google Cloud)"
     finally:
         connection.close()
 
@@ -172,15 +174,13 @@ def discover_credentials(metadata_timeout: float = 1.0) -> Discovery:
         notes.append("metadata server not checked (NO_GCE_CHECK is set)")
     else:
         timeout = metadata_timeout
-        try:
+        with contextlib.suppress(ValueError):
             timeout = min(timeout, float(os.environ.get("GCE_METADATA_TIMEOUT", timeout)))
-        except ValueError:
-            pass
         reachable, project, what = _probe_metadata(timeout)
         if reachable:
             from google.auth import compute_engine
 
-            credentials = compute_engine.Credentials()
+            credentials = compute_engine.Credentials()  # type: ignore[no-untyped-call]
             kind, identity, is_user = describe(credentials)
             found = FoundCredentials(credentials, what, kind, identity, is_user=is_user)
             if project:

@@ -7,6 +7,7 @@ diagnostics to stderr, so the command pipes cleanly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import warnings
@@ -32,7 +33,7 @@ GOOGLE_APPLICATION_CREDENTIALS; NO_COLOR turns colours off.
 """
 
 
-def _versions() -> str:
+def _versions(prefix: str = "vertex-openai ") -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = []
@@ -42,7 +43,7 @@ def _versions() -> str:
         except PackageNotFoundError:  # pragma: no cover - both are dependencies
             parts.append(f"{name} missing")
     parts.append(f"Python {sys.version.split()[0]}")
-    return f"vertex-openai {__version__} ({', '.join(parts)})"
+    return f"{prefix}{__version__} ({', '.join(parts)})"
 
 
 def _positive(value: str) -> float:
@@ -143,7 +144,7 @@ def _doctor(args: argparse.Namespace, verbose: bool) -> int:
         from ._cli_verbose import hook_client
 
         options.on_client = hook_client
-    out.write(out.bold("vertex-openai doctor") + out.dim(f"  ({_versions()})"))
+    out.write(out.bold("vertex-openai doctor") + out.dim(f"  {_versions('')}"))
     checks = run_checks(options)
     for check in checks:
         render_check(out, check)
@@ -225,10 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `vertex-openai ... | head`: the reader left; exit quietly without a traceback.
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed pipe for interpreter shutdown
-        except OSError:
-            pass
         return 1
 
 
