@@ -9,6 +9,7 @@ The openai SDK's `extra_body=` merges keys into the top level, hence Google's `e
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypedDict
@@ -290,8 +291,6 @@ def assistant_tool_call(
     **more_google_fields: Any,
 ) -> dict[str, Any]:
     """One tool call for an assistant message, with its thought signature (Google's third shape)."""
-    import json
-
     text = arguments if isinstance(arguments, str) else json.dumps(arguments)
     call: dict[str, Any] = {"id": id, "type": "function", "function": {"name": name, "arguments": text}}
     extra = google_extra_content(thought_signature=thought_signature, **more_google_fields)
@@ -329,7 +328,10 @@ def _as_dict(message: Any) -> dict[str, Any]:
             "to_message_param() takes a response message (choices[0].message, from create/parse/stream) or a "
             f"dict, got {type(message).__name__}"
         )
-    return dict(dump(mode="json", exclude_none=True, by_alias=True, warnings=False))
+    try:
+        return dict(dump(mode="json", exclude_none=True, by_alias=True, warnings=False))
+    except TypeError:  # pydantic v1 models
+        return dict(json.loads(message.json(exclude_none=True, by_alias=True)))
 
 
 def to_message_param(message: Any) -> dict[str, Any]:
