@@ -12,8 +12,8 @@ from typing import Any
 import jsonschema
 import pydantic
 import pytest
-from schema_corpus import CORPUS
 
+from schema_corpus import CORPUS
 from vertex_openai.structured import adapt_schema, strict_schema_for
 from vertex_openai.testing import instance_for_schema
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 import openai
 import pytest
 from pydantic import BaseModel, Field
-from schema_corpus import CORPUS, Constrained, Event, Geo, Inventory, L1, PetOwner, Settings, Shipment, Tricky
 
+from schema_corpus import CORPUS, L1, Constrained, Event, Geo, Inventory, PetOwner, Settings, Shipment, Tricky
 from vertex_openai.structured import (
     SchemaAdaptationError,
     adapt_response_format,
@@ -152,7 +152,7 @@ class Tree(BaseModel):
 
 class Linked(BaseModel):
     value: int
-    next: Optional[Linked] = None
+    next: Linked | None = None
 
 
 class Bad(BaseModel):
@@ -319,7 +319,7 @@ def test_r13_untyped_nodes() -> None:
 # -- R15 / R16 / R17 ----------------------------------------------------------------------------------------------
 class Lookup(BaseModel):
     first_name: str = Field(alias="first-name")
-    q: Optional[str] = None
+    q: str | None = None
 
 
 def test_r15_tools_keep_the_pydantic_wrapper() -> None:

@@ -68,7 +68,7 @@ def wrap_post_parser(options: Any) -> None:
             repaired = _repaired(raw)
             if repaired is not None:
                 try:
-                    return original(repaired)
+                    return _with_raw_texts(original(repaired), raw)
                 except (pydantic.ValidationError, json.JSONDecodeError) as second:
                     failure = second
             errors = failure.errors() if isinstance(failure, pydantic.ValidationError) else []
@@ -102,6 +102,13 @@ def _repaired(completion: Any) -> Any | None:
     for obj, attr, text in _texts(copy):
         setattr(obj, attr, strip_json_fences(text))
     return copy
+
+
+def _with_raw_texts(parsed: Any, raw: Any) -> Any:
+    """Put Google's original texts back on the parsed completion: only `.parsed` reflects the repair."""
+    for (obj, attr, _), (_, _, text) in zip(_texts(parsed), _texts(raw), strict=False):
+        setattr(obj, attr, text)
+    return parsed
 
 
 def _failing_text(completion: Any) -> str:

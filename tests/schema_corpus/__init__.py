@@ -11,7 +11,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AnyUrl, BaseModel, Field, IPvAnyAddress, JsonValue, RootModel, conint, constr
 
@@ -21,14 +21,14 @@ T = TypeVar("T")
 class Address(BaseModel):
     street: str
     city: str
-    zip: Optional[str] = None
+    zip: str | None = None
 
 
 class Shipment(BaseModel):
     origin: Address = Field(description="where it leaves")
     destination: Address
     stops: list[Address]
-    billing: Optional[Address] = None
+    billing: Address | None = None
 
 
 class TreeNode(BaseModel):
@@ -38,18 +38,18 @@ class TreeNode(BaseModel):
 
 class LinkedNode(BaseModel):
     value: int
-    next: Optional[LinkedNode] = None
+    next: LinkedNode | None = None
 
 
 class Employee(BaseModel):
     name: str
-    department: Optional[Department] = None
+    department: Department | None = None
 
 
 class Department(BaseModel):
     title: str
     staff: list[Employee]
-    head: Optional[Employee] = None
+    head: Employee | None = None
 
 
 class Directory(BaseModel):
@@ -80,13 +80,13 @@ class Bird(BaseModel):
 
 class PetOwner(BaseModel):
     name: str
-    pet: Annotated[Union[Cat, Dog, Bird], Field(discriminator="kind")]
-    others: list[Annotated[Union[Cat, Dog], Field(discriminator="kind")]] = []
+    pet: Annotated[Cat | Dog | Bird, Field(discriminator="kind")]
+    others: list[Annotated[Cat | Dog, Field(discriminator="kind")]] = []
 
 
 class Mixed(BaseModel):
-    values: list[Union[int, str, float, None]]
-    either: Union[Address, LinkedNode]
+    values: list[int | str | float | None]
+    either: Address | LinkedNode
     amount: Decimal
 
 
@@ -156,7 +156,7 @@ class Tricky(BaseModel):
     properties: list[str]
     ref: str = Field(alias="$ref")
     first_name: str = Field(alias="first-name")
-    description: Optional[str] = None
+    description: str | None = None
 
 
 class Empty(BaseModel):
@@ -184,12 +184,12 @@ class L1(BaseModel):
 
 
 class OptionalEverything(BaseModel):
-    a: Optional[str] = None
-    b: Optional[int] = None
-    c: Optional[list[Optional[Address]]] = None
-    d: Optional[dict[str, Optional[float]]] = None
-    e: Optional[Color] = None
-    f: Optional[Literal["x", "y"]] = None
+    a: str | None = None
+    b: int | None = None
+    c: list[Address | None] | None = None
+    d: dict[str, float | None] | None = None
+    e: Color | None = None
+    f: Literal["x", "y"] | None = None
 
 
 class Page(BaseModel, Generic[T]):
@@ -226,7 +226,9 @@ class Case:
 ADDR = {"street": "1 Main St", "city": "Springfield", "zip": None}
 
 CORPUS: dict[str, Case] = {
-    "CalendarEvent": Case(CalendarEvent, [{"name": "science fair", "date": "Friday", "participants": ["Alice", "Bob"]}]),
+    "CalendarEvent": Case(
+        CalendarEvent, [{"name": "science fair", "date": "Friday", "participants": ["Alice", "Bob"]}]
+    ),
     "RecipeList": Case(RecipeList, [[{"recipe_name": "soup", "ingredients": ["water", "salt"]}], []]),
     "Shipment": Case(Shipment, [{"origin": ADDR, "destination": {**ADDR, "zip": "12345"}, "stops": [ADDR, ADDR],
                                  "billing": None}]),
