@@ -19,6 +19,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m vertex_openai.demo
+	$(BIN)/python examples/replay_cassettes.py
 	@set -e; for f in examples/[a-z]*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 test: $(STAMP)

@@ -129,3 +129,16 @@ def test_every_cassette_file_has_its_provenance_in_the_readme() -> None:
         row = next((line for line in readme.splitlines() if f"`{relative}`" in line), None)
         assert row is not None, f"cassettes/README.md does not list {relative}"
         assert re.search(r"\b(recorded|constructed)\b", row, re.IGNORECASE), f"no provenance for {relative}"
+
+
+def test_demo_transcript_replays_every_cassette(capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+
+    script = runpy.run_path(str(ROOT / "examples" / "replay_cassettes.py"))
+    assert script["main"]() == 0
+    out = capsys.readouterr().out
+    for name in sorted(CASES):
+        assert f"core/{name}.yaml" in out
+    assert "RateLimitError 429 RESOURCE_EXHAUSTED, retry in 17s" in out
+    assert "3 chunks: 'One, two, three, four, five.' (17 tokens)" in out
+    assert "could not replay" not in out and "real Vertex AI" in out
