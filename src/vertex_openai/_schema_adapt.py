@@ -764,26 +764,25 @@ def _complexity_notes(out: dict[str, Any], ctx: _Ctx) -> None:
     """R17: report (never change) what risks Gemini's size/depth limits."""
     defs = out.get("$defs", {})
     size = len(json.dumps(out))
-    deepest = _depth(out, defs, 0, frozenset())
+    deepest = _depth(out, defs, {})
     if deepest > 5:
         ctx.note("R17", "#", f"object/array nesting depth {deepest} (refs resolved) exceeds 5: Gemini may reject it")
     if size > 40_000:
         ctx.note("R17", "#", f"schema is {size} characters: Gemini may answer 'too many states'")
 
 
-def _depth(node: Any, defs: Mapping[str, Any], level: int, seen: frozenset[str]) -> int:
+def _depth(node: Any, defs: Mapping[str, Any], memo: dict[str, int]) -> int:
+    """Object/array levels below and including `node`, refs resolved (memoized per definition)."""
     if not isinstance(node, dict):
-        return level
+        return 0
     if "$ref" in node:
         name = _ref_name(node["$ref"], "#")
-        if name in seen or name not in defs:
-            return level
-        return _depth(defs[name], defs, level, seen | {name})
-    here = level + (1 if node.get("type") in ("object", "array") else 0)
-    best = here
+        if name not in memo:
+            memo[name] = 0  # output refs are acyclic; this only guards against bad input
+            memo[name] = _depth(defs.get(name), defs, memo)
+        return memo[name]
     children: list[Any] = list((node.get("properties") or {}).values())
     children += [node.get("items"), node.get("additionalProperties")]
     children += list(node.get("anyOf") or []) + list(node.get("prefixItems") or [])
-    for child in children:
-        best = max(best, _depth(child, defs, here, seen))
-    return best
+    below = max((_depth(child, defs, memo) for child in children), default=0)
+    return below + (1 if node.get("type") in ("object", "array") else 0)
