@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from vertex_openai import AsyncOpenAI, OpenAI, async_vertex_openai_client, vertex_openai_client
+from vertex_openai import OpenAI, vertex_openai_client
 from vertex_openai.testing import FakeVertex, Reply
 
 LIVE = os.environ.get("VERTEX_LIVE") == "1"
@@ -28,15 +28,6 @@ __all__ = ["LIVE", "MODEL", "Example", "Reply", "example"]
 class Example:
     client: OpenAI
     fake: FakeVertex | None
-
-    def async_client(self) -> AsyncOpenAI:
-        """An async client for the same place (the fake offline, Vertex live)."""
-        if self.fake is None:
-            return async_vertex_openai_client(location=self.client.location, endpoint=self.client.endpoint)
-        return async_vertex_openai_client(
-            "fake-project", base_url=str(self.client.base_url), credentials=self.fake.credentials(),
-            endpoint=self.client.endpoint,
-        )
 
     def show_wire(self, *keys: str) -> None:
         """Print what the server received last (offline only: live, we can't see Google's side)."""

@@ -30,16 +30,22 @@ EXPECTED = {
 }
 
 
-def test_every_example_is_listed() -> None:
-    assert sorted(p.name for p in EXAMPLES.glob("[a-z]*.py")) == sorted(EXPECTED)
+ALL = sorted(p.name for p in EXAMPLES.glob("[a-z]*.py"))
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_gemini_examples_exist() -> None:
+    assert set(EXPECTED) <= set(ALL)
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_example_runs_offline(name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("VERTEX_LIVE", raising=False)
     monkeypatch.syspath_prepend(str(EXAMPLES))
     monkeypatch.delitem(sys.modules, "_common", raising=False)
-    runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    try:
+        runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    except SystemExit as done:  # scripts may end with sys.exit(main())
+        assert done.code in (0, None), f"{name} exited with {done.code}"
     out = capsys.readouterr().out
-    for text in EXPECTED[name]:
+    for text in EXPECTED.get(name, []):
         assert text in out, f"{name}: {text!r} not in output:\n{out}"

@@ -256,3 +256,37 @@ def test_async_stream_helper(fake: FakeVertex, creds: FakeCredentials) -> None:
     final = asyncio.run(main())
     assert [c.function.name for c in final.choices[0].message.tool_calls or []] == ["a", "b"]
     assert final.choices[0].finish_reason == "tool_calls"
+
+
+def test_any_extra_content_namespace_round_trips(fake: FakeVertex, creds: FakeCredentials) -> None:
+    call = _call("f", {}, "id-1", signature=None)
+    call["extra_content"] = {"vertex": {"thought_signature": "v-sig"}, "google": {"other": 1}}
+    fake.reply_next(Reply(content=None, tool_calls=[call], extra_content={"vertex": {"thought_signature": "m"}}))
+    client = _client(fake, creds)
+    message = client.chat.completions.create(model=MODEL, messages=USER).choices[0].message
+    param = to_message_param(message)
+    assert param["extra_content"] == {"vertex": {"thought_signature": "m"}}
+    assert param["tool_calls"][0]["extra_content"] == call["extra_content"]
+    client.chat.completions.create(
+        model=MODEL, messages=[*USER, param, {"role": "tool", "tool_call_id": "id-1", "content": "ok"}]
+    )
+    sent = fake.chat_requests[-1].json["messages"][1]
+    assert sent["tool_calls"][0] == call
+    assert sent["extra_content"] == {"vertex": {"thought_signature": "m"}}
+
+
+def test_parse_message_round_trips(fake: FakeVertex, creds: FakeCredentials) -> None:
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        value: int
+
+    fake.reply_next(Reply(raw_message={"role": "assistant", "content": [{"type": "text", "text": '{"value": 4}'}],
+                                       "extra_content": {"google": {"thought_signature": "p"}}}))
+    client = _client(fake, creds)
+    parse = getattr(client.chat.completions, "parse", None) or client.beta.chat.completions.parse
+    message = parse(model=MODEL, messages=USER, response_format=Answer).choices[0].message
+    assert message.parsed == Answer(value=4)
+    assert to_message_param(message) == {
+        "role": "assistant", "content": '{"value": 4}', "extra_content": {"google": {"thought_signature": "p"}}
+    }
