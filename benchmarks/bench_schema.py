@@ -10,7 +10,7 @@ Run: `python benchmarks/bench_schema.py`; `benchmarks/run.py` imports `main()`.
 from __future__ import annotations
 
 import time
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from _server import MESSAGES, MODEL, remote_fake
 from _stats import median, table
@@ -29,14 +29,14 @@ def fifty_model_schema() -> dict[str, Any]:
     for i in reversed(range(N_MODELS)):
         fields: dict[str, Any] = {
             "name": (str, Field(description=f"name of node {i}")),
-            "count": (Optional[int], None),
+            "count": (int | None, None),
             "kind": (Literal["a", "b", 3], "a"),
             "score": (float, Field(0.5, gt=0, lt=1)),
             "tags": (list[str], []),
         }
         for child in (2 * i + 1, 2 * i + 2):
             if child < N_MODELS:
-                fields[f"child_{child}"] = (Optional[models[child]], None)
+                fields[f"child_{child}"] = (models[child] | None, None)
                 fields[f"many_{child}"] = (list[models[child]], [])
         models[i] = create_model(f"Node{i}", **fields)
     return strict_schema_for(models[0])
