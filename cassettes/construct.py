@@ -72,9 +72,10 @@ def stream(pieces: list[str], prompt_tokens: int, completion_tokens: int) -> byt
     for number, piece in enumerate(pieces):
         last = number == len(pieces) - 1
         chunk: dict[str, Any] = {
-            "choices": [{"delta": {"content": piece, "role": "assistant"}, "finish_reason": "stop" if last else None,
-                         "index": 0, "logprobs": None}],
-            "created": CREATED, "id": "wDA4abCDEFGhIJKlmNOpQr", "model": MODEL, "object": "chat.completion.chunk",
+            "choices": [{"delta": {"content": piece, "role": "assistant"},
+                         "finish_reason": "stop" if last else None, "index": 0, "logprobs": None}],
+            "created": CREATED, "id": "wDA4abCDEFGhIJKlmNOpQr", "model": MODEL,
+            "object": "chat.completion.chunk",
             "system_fingerprint": "",
         }
         if last:
@@ -85,16 +86,17 @@ def stream(pieces: list[str], prompt_tokens: int, completion_tokens: int) -> byt
 
 
 UNAUTHENTICATED = (
-    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid "
-    "authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
+    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other "
+    "valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
 )
+UNAUTHENTICATED_BODY = error(401, "UNAUTHENTICATED", UNAUTHENTICATED)
 
 CASSETTES: dict[str, list[tuple[Request, dict[str, Any]]]] = {
     "text_non_stream": [(
         request(ask("Why is the sky blue? One sentence.")),
         response(200, "OK", completion(
-            "The sky looks blue because air molecules scatter the short blue wavelengths of sunlight far more "
-            "than the longer red ones.", 9, 25)),
+            "The sky looks blue because air molecules scatter the short blue wavelengths of sunlight far "
+            "more than the longer red ones.", 9, 25)),
     )],
     "text_stream": [(
         request(ask("Count to five.", stream=True)),
@@ -108,15 +110,16 @@ CASSETTES: dict[str, list[tuple[Request, dict[str, Any]]]] = {
     )],
     # The client refreshes its token once after a 401 and replays the request; Google refuses again.
     "error_401_unauthenticated": [
-        (request(ask("Hello")), response(401, "Unauthorized", error(401, "UNAUTHENTICATED", UNAUTHENTICATED))),
-        (request(ask("Hello")), response(401, "Unauthorized", error(401, "UNAUTHENTICATED", UNAUTHENTICATED))),
+        (request(ask("Hello")), response(401, "Unauthorized", UNAUTHENTICATED_BODY)),
+        (request(ask("Hello")), response(401, "Unauthorized", UNAUTHENTICATED_BODY)),
     ],
     "error_403_permission_denied": [(
         request(ask("Hello")),
         response(403, "Forbidden", error(
             403, "PERMISSION_DENIED",
-            "Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/projects/"
-            "PROJECT_ID/locations/global/endpoints/openapi' (or it may not exist).")),
+            "Permission 'aiplatform.endpoints.predict' denied on resource "
+            "'//aiplatform.googleapis.com/projects/PROJECT_ID/locations/global/endpoints/openapi' "
+            "(or it may not exist).")),
     )],
     "error_404_not_found": [(
         request(
@@ -136,7 +139,8 @@ CASSETTES: dict[str, list[tuple[Request, dict[str, Any]]]] = {
     )],
     "error_503_unavailable": [(
         request(ask("Hello")),
-        response(503, "Service Unavailable", error(503, "UNAVAILABLE", "The service is currently unavailable.")),
+        response(503, "Service Unavailable",
+                 error(503, "UNAVAILABLE", "The service is currently unavailable.")),
     )],
 }
 
@@ -144,8 +148,8 @@ CASSETTES: dict[str, list[tuple[Request, dict[str, Any]]]] = {
 def main() -> None:
     HERE.mkdir(exist_ok=True)
     for name, interactions in CASSETTES.items():
-        text = serialize({"requests": [r for r, _ in interactions], "responses": [s for _, s in interactions]},
-                         yamlserializer)
+        cassette = {"requests": [r for r, _ in interactions], "responses": [s for _, s in interactions]}
+        text = serialize(cassette, yamlserializer)
         (HERE / f"{name}.yaml").write_text(text, encoding="utf-8")
         print(f"wrote cassettes/core/{name}.yaml ({len(interactions)} interaction(s))")
 
