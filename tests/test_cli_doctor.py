@@ -37,13 +37,14 @@ def _lines(output: str, name: str) -> list[str]:
     return [line for line in output.splitlines() if line[2:].startswith(f"{name}:")]
 
 
-def test_doctor_all_checks_pass_and_live_request_reaches_the_fake(
+def test_doctor_all_checks_pass_live_and_verbose_without_showing_the_token(
     fake: FakeVertex, tokens: TokenEndpoint, adc_env: dict[str, str]
 ) -> None:
-    result = run_cli(["doctor", "--live", "--base-url", fake.base_url], adc_env)
+    result = run_cli(["doctor", "--live", "--verbose", "--base-url", fake.base_url], adc_env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
+    assert "\x1b[" not in out + result.stderr  # piped: plain text, no colour codes
     assert _lines(out, "credentials")[0].startswith("✓ credentials: service-account key, ")
     assert "key.json (from GOOGLE_APPLICATION_CREDENTIALS)" in _lines(out, "credentials")[0]
     assert _lines(out, "identity") == ["✓ identity: doctor-test@fake-project.iam.gserviceaccount.com"]
@@ -59,7 +60,11 @@ def test_doctor_all_checks_pass_and_live_request_reaches_the_fake(
     (sent,) = fake.chat_requests
     assert sent.token == tokens.token and sent.token_valid
     assert sent.json["model"] == "google/gemini-2.5-flash"
+    # --verbose logged the request on stderr, and the canary token is nowhere in what the user sees.
     assert tokens.token not in out + result.stderr
+    assert "authorization: Bearer <redacted>" in result.stderr
+    assert f"> POST {fake.base_url}/chat/completions" in result.stderr
+    assert "< 200 OK" in result.stderr
 
 
 def test_doctor_with_gcloud_user_credentials_offline(
@@ -195,14 +200,66 @@ def test_doctor_reports_refused_credentials_and_skips_the_live_request(
     assert fake.chat_requests == []
 
 
-def test_doctor_never_prints_the_token_even_verbose(
-    fake: FakeVertex, tokens: TokenEndpoint, adc_env: dict[str, str]
+def test_stray_api_keys_are_flagged_but_do_not_fail(
+    tokens: TokenEndpoint, adc_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    result = run_cli(["doctor", "--live", "--verbose", "--base-url", fake.base_url], adc_env)
+    env = {**adc_env, "GOOGLE_API_KEY": "AIzaSECRETSECRET", "OPENAI_API_KEY": "ya29.SECRETTOKEN",
+           "OPENAI_BASE_URL": "https://api.openai.com/v1"}
+    result = run_in_process(["doctor"], env, monkeypatch, capsys)
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert fake.chat_requests[0].token == tokens.token  # the canary really was on the wire
-    assert tokens.token not in result.stdout + result.stderr
-    assert "authorization: Bearer <redacted>" in result.stderr
-    assert f"> POST {fake.base_url}/chat/completions" in result.stderr
-    assert "< 200 OK" in result.stderr
+    assert result.returncode == 0, result.stdout
+    assert _lines(result.stdout, "API key")[0].startswith("! API key: GOOGLE_API_KEY is set but not used")
+    assert _lines(result.stdout, "API key")[1].startswith("! API key: OPENAI_API_KEY holds a Google token")
+    assert "! base URL: OPENAI_BASE_URL is set and ignored" in result.stdout
+    assert "SECRET" not in result.stdout + result.stderr
+    assert "2 note(s)" not in result.stdout and "3 note(s) marked ! above" in result.stdout
+
+
+def test_bad_location_and_plain_http_base_url_are_explained(
+    tokens: TokenEndpoint, adc_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["doctor", "--location", "US Central", "--base-url", "http://vertex.example.com/v1"]
+    result = run_in_process(args, adc_env, monkeypatch, capsys)
+
+    assert result.returncode == 1
+    assert _lines(result.stdout, "location")[0].startswith("✗ location: location 'US Central' is not a Vertex AI")
+    assert _lines(result.stdout, "base URL")[0].startswith("✗ base URL: base_url 'http://vertex.example.com/v1' uses "
+                                                           "plain http to a non-loopback host")
+    assert "2 problem(s): location, base URL" in result.stdout
+
+
+def test_metadata_server_is_found_when_it_answers_like_google(monkeypatch: pytest.MonkeyPatch) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from vertex_openai._cli_adc import discover_credentials
+
+    class Metadata(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            ok = self.headers.get("Metadata-Flavor") == "Google" and self.path.endswith("/project/project-id")
+            body = b"metadata-project" if ok else b""
+            self.send_response(200 if ok else 403)
+            self.send_header("Metadata-Flavor", "Google")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for name in ("GOOGLE_APPLICATION_CREDENTIALS", "NO_GCE_CHECK", "GCE_METADATA_ROOT"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("CLOUDSDK_CONFIG", "/nonexistent-vertex-openai-test")
+        monkeypatch.setenv("GCE_METADATA_HOST", f"127.0.0.1:{server.server_address[1]}")
+        discovery = discover_credentials(metadata_timeout=2)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert discovery.found is not None
+    assert discovery.found.kind.startswith("metadata server")
+    assert (discovery.found.project, discovery.found.project_source) == ("metadata-project", "the metadata server")
