@@ -26,7 +26,7 @@ from vertex_openai.testing import FakeCredentials
 STATIC_TOKEN = "static-bench-token"
 
 
-class BenchCredentials(FakeCredentials):  # type: ignore[misc]
+class BenchCredentials(FakeCredentials):
     """FakeCredentials whose `valid` the benchmark controls, and that time each refresh.
 
     google-auth calls a token invalid 3 min 45 s before expiry, which would make a 2-second token

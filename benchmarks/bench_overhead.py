@@ -35,7 +35,8 @@ async def _call_async(client: Any, stream: bool) -> None:
         await client.chat.completions.create(model=MODEL, messages=MESSAGES)
 
 
-def _measure_sync(clients: dict[str, Any], stream: bool, rounds: int, block: int, warmup: int) -> dict[str, list[float]]:
+def _measure_sync(clients: dict[str, Any], stream: bool, rounds: int, block: int,
+                  warmup: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in clients}
     for client in clients.values():
         for _ in range(warmup):

@@ -21,28 +21,29 @@ from _stats import table
 from vertex_openai.testing import FakeVertex
 
 GOAL = "goal: exactly 1 token-endpoint call; loop stall during the refresh under 10 ms"
-_SHORT_LIFE = 0.3  # the token the storm finds expired
+SHORT_LIFE = 0.3  # seconds: the lifetime of the token the storm finds expired
 
 
-def _stale_client(peer: Peer, fake: FakeVertex, is_async: bool, latency: float) -> tuple[Any, BenchCredentials]:
-    """A client that has used a token which is now expired; the next refresh takes `latency` s."""
-    creds = BenchCredentials(server=fake, lifetime=_SHORT_LIFE)
+def _stale_client(peer: Peer, fake: FakeVertex, is_async: bool, short_life: float) -> tuple[Any, BenchCredentials]:
+    """A client that has used a token that expires in `short_life` s; `_arm` then waits it out."""
+    creds = BenchCredentials(server=fake, lifetime=short_life)
     client = peer.build(fake.base_url, creds, is_async, 0.0)
     if not is_async:
         client.chat.completions.create(model=MODEL, messages=MESSAGES)
     return client, creds
 
 
-def _arm(creds: BenchCredentials, latency: float) -> int:
-    time.sleep(_SHORT_LIFE + 0.05)  # let the warm-up token expire, for every client alike
+def _arm(creds: BenchCredentials, latency: float, short_life: float) -> int:
+    time.sleep(short_life + 0.05)  # let the warm-up token expire, for every client alike
     creds.lifetime, creds.latency = 3600.0, latency
     return int(creds.refresh_count)
 
 
-async def _storm_async(peer: Peer, fake: FakeVertex, callers: int, latency: float) -> dict[str, Any]:
-    client, creds = _stale_client(peer, fake, True, latency)
+async def _storm_async(peer: Peer, fake: FakeVertex, callers: int, latency: float,
+                       short_life: float) -> dict[str, Any]:
+    client, creds = _stale_client(peer, fake, True, short_life)
     await client.chat.completions.create(model=MODEL, messages=MESSAGES)  # warm up on this loop
-    before = _arm(creds, latency)
+    before = _arm(creds, latency, short_life)
     stop = asyncio.Event()
     gaps: list[tuple[float, float]] = []
     spans_before = len(creds.refresh_spans)
@@ -93,9 +94,9 @@ def _stall_during(spans: list[tuple[float, float, int]], gaps: list[tuple[float,
     return worst
 
 
-def _storm_threads(peer: Peer, fake: FakeVertex, callers: int, latency: float) -> dict[str, Any]:
-    client, creds = _stale_client(peer, fake, False, latency)
-    before = _arm(creds, latency)
+def _storm_threads(peer: Peer, fake: FakeVertex, callers: int, latency: float, short_life: float) -> dict[str, Any]:
+    client, creds = _stale_client(peer, fake, False, short_life)
+    before = _arm(creds, latency, short_life)
     barrier = threading.Barrier(callers)
     errors: list[str] = []
 
@@ -119,7 +120,7 @@ def _storm_threads(peer: Peer, fake: FakeVertex, callers: int, latency: float) -
             "errors": len(errors), "rejected": fake.rejected_token_count - rejected}
 
 
-def run(coroutines: int = 200, threads: int = 32, latency: float = 1.0,
+def run(coroutines: int = 200, threads: int = 32, latency: float = 1.0, short_life: float = SHORT_LIFE,
         contenders: list[Peer] | None = None) -> str:
     """One table: refreshes, worst stall and wall time per client, coroutines and threads."""
     contenders = contenders or peers()
@@ -127,9 +128,11 @@ def run(coroutines: int = 200, threads: int = 32, latency: float = 1.0,
     with FakeVertex(keep_requests=False) as fake:
         fake.accept_token(STATIC_TOKEN, 10 * 3600.0)
         for peer in contenders:
-            rows.append(_row(peer, f"{coroutines} coroutines", asyncio.run(_storm_async(peer, fake, coroutines, latency))))
+            result = asyncio.run(_storm_async(peer, fake, coroutines, latency, short_life))
+            rows.append(_row(peer, f"{coroutines} coroutines", result))
         for peer in contenders:
-            rows.append(_row(peer, f"{threads} threads", _storm_threads(peer, fake, threads, latency)))
+            result = _storm_threads(peer, fake, threads, latency, short_life)
+            rows.append(_row(peer, f"{threads} threads", result))
     headers = ["callers", "client", "token-endpoint calls", "loop stall during refresh ms",
                "worst loop stall ms (incl. burst)", "wall s", "errors", "rejected tokens"]
     return (f"### 2. Token expiry storm, refresh takes {latency:g} s ({GOAL})\n\n" + table(headers, rows)

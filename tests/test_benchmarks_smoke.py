@@ -1,0 +1,93 @@
+"""Keep the benchmarks from rotting: import each one and run it with a handful of requests.
+
+These are not measurements (sizes are far too small); they check that every benchmark still runs
+against the installed openai, that every contender answers, and that the tables keep their shape.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _bench_path() -> None:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+
+
+def _bench(name: str) -> Any:
+    """A benchmark module, imported from benchmarks/ (not a package, so not on mypy's path)."""
+    return importlib.import_module(name)
+
+
+def _rows(report: str) -> list[list[str]]:
+    """The data rows of the markdown table(s) in a report, as stripped cells."""
+    lines = [line for line in report.splitlines() if line.startswith("| ") and not line.startswith("| -")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def _names() -> list[str]:
+    _peers = _bench("_peers")
+
+    return [peer.name for peer in _peers.peers()]
+
+
+def test_run_discovers_every_benchmark_with_a_main() -> None:
+    run = _bench("run")
+
+    names = [name for name, _ in run.discover()]
+    assert names[:5] == ["overhead", "storm", "throughput", "longrun", "import"]
+    import openai
+
+    described = run.machine()
+    assert "CPUs" in described and f"openai {openai.__version__}" in described and "Python" in described
+
+
+def test_overhead_and_throughput_run_every_peer() -> None:
+    bench_overhead = _bench("bench_overhead")
+    bench_throughput = _bench("bench_throughput")
+
+    overhead = _rows(bench_overhead.run(requests=2, warmup=1))
+    assert {row[1] for row in overhead[1:]} == set(_names())
+    assert len(overhead) == 1 + 4 * len(_names())  # header + 4 modes
+    throughput = _rows(bench_throughput.run(requests=4, rounds=1, concurrency=2))
+    assert [row[0] for row in throughput[1:]] == _names()
+    assert all(row[4] == "0" for row in throughput[1:])  # no errors
+
+
+def test_storm_refreshes_once_for_vertex_openai() -> None:
+    _peers = _bench("_peers")
+    bench_storm = _bench("bench_storm")
+
+    report = bench_storm.run(coroutines=6, threads=3, latency=0.05, short_life=0.1,
+                             contenders=[_peers.FLOOR, _peers.OURS, _peers.GOOGLE])
+    rows = {(row[0], row[1]): row for row in _rows(report)[1:]}
+    assert rows[("6 coroutines", "vertex-openai")][2] == "1"
+    assert rows[("3 threads", "vertex-openai")][2] == "1"
+    assert rows[("6 coroutines", "floor: openai, static key")][2] == "0 (static)"
+    assert all(row[6] == "0" for row in rows.values())  # no errors
+
+
+def test_long_run_runs_without_refused_tokens() -> None:
+    bench_longrun = _bench("bench_longrun")
+
+    rows = _rows(bench_longrun.run(requests=12, peer_requests=6, concurrency=3))[1:]
+    assert [row[0] for row in rows] == [n for n in _names() if not n.startswith("floor")]
+    assert all(row[8] == "0" and row[7] == "0" for row in rows)  # no errors, no refused tokens
+
+
+def test_import_time_probe_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench_import = _bench("bench_import")
+
+    assert 0 < bench_import._time_import("json") < 5  # a real fresh interpreter, timed
+    fake_times = {"openai": 0.5, "vertex_openai": 0.6}
+    monkeypatch.setattr(bench_import, "_time_import", lambda module, after="": 0.05 if after else fake_times[module])
+    rows = _rows(bench_import.run(runs=1))[1:]
+    assert [(row[1], row[2]) for row in rows] == [("500", "1.000"), ("600", "1.200"), ("50", "1.100")]
