@@ -130,6 +130,17 @@ def test_every_parse_entry_point_sends_an_adapted_schema(fake: FakeVertex) -> No
         assert "$ref" not in json.dumps(sent_schema(fake))
 
 
+def test_stream_with_pydantic_tools(strict: FakeVertex) -> None:
+    call = {"id": "", "type": "function", "function": {"name": "TreeNode", "arguments": '{"label": "x"}'}}
+    strict.reply_next(Reply(content=None, tool_calls=[call]))
+    client = client_for(strict)
+    with client.chat.completions.stream(model=MODEL, messages=MESSAGES,
+                                        tools=[openai.pydantic_function_tool(TreeNode)]) as events:
+        final = events.get_final_completion()
+    assert final.choices[0].message.tool_calls[0].function.parsed_arguments == TreeNode(label="x")
+    assert "$ref" not in json.dumps(strict.chat_requests[-1].json["tools"])
+
+
 def test_async_parse_stream_and_tools(fake: FakeVertex) -> None:
     async def run() -> None:
         client = aclient_for(fake)

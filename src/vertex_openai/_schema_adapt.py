@@ -3,6 +3,14 @@
 Pure: the input is never mutated, output is built fresh with a canonical key order so that adapting
 twice gives the same bytes (idempotence, R0.3). Wrappers for `response_format` and tools live in
 `_schema_wire.py`; the public names are re-exported by `structured.py`.
+
+Unsettled (SCHEMA_RULES.md §10) and the safe option taken here:
+* which dialect the compat layer uses: both profiles exist; `jsonschema` is the default, switchable per client/call;
+* whether any cycle is rejected: every recursive reference is unrolled, none is left as `$ref`;
+* `{}` in a response schema: kept as "any" (jsonschema responses only), replaced by a scalar union elsewhere;
+* the nesting-depth limit: never changed, only reported (R17);
+* a null-only node in the proto dialect: a nullable string with the hint "must be null" (old APIs reject
+  `type: "null"`); `strict: true` on tools is passed through unchanged (`_schema_wire.py`).
 """
 
 from __future__ import annotations
