@@ -27,11 +27,17 @@ class _RedactingFormatter(logging.Formatter):
         return redact(_KEY_PARAM.sub(r"\1<redacted>", super().format(record)))
 
 
-def enable_verbose() -> None:
-    """Send our request log and the openai SDK's retry notes to stderr."""
+def enable_verbose(*, http_summary: bool = False) -> None:
+    """Send our request log and the openai SDK's retry notes to stderr.
+
+    `http_summary` adds the HTTP libraries' one-line request log, for clients we cannot hook (the demo's).
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter("%(message)s"))
-    for name, level in (("vertex_openai.cli", logging.DEBUG), ("openai", logging.INFO)):
+    names = [("vertex_openai.cli", logging.DEBUG), ("openai", logging.INFO)]
+    if http_summary:
+        names += [("httpx", logging.INFO), ("httpx2", logging.INFO)]
+    for name, level in names:
         logger = logging.getLogger(name)
         logger.setLevel(level)
         logger.addHandler(handler)

@@ -119,11 +119,13 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--temperature", type=float, help="sampling temperature")
     chat.add_argument("--timeout", type=_positive, default=120.0, help="seconds per request (default: 120)")
 
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo", help="offline walkthrough against the fake Vertex shipped in the package",
         description="Run the quick start (non-stream, stream, structured output, a Google error, async) "
         "against a loopback fake of Vertex AI. No Google account, no network.",
     )
+    demo.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                      help="log each HTTP request's line and status to stderr")
     return parser
 
 
@@ -210,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if verbose:
         from ._cli_verbose import enable_verbose
 
-        enable_verbose()
+        enable_verbose(http_summary=args.command == "demo")
     # google-auth warns on stderr about user credentials without a quota project; `doctor` reports it properly.
     warnings.filterwarnings("ignore", message=".*end user credentials.*")
     try:
