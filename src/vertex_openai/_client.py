@@ -43,6 +43,21 @@ _OPENAI_ONLY = {
 _VERTEX_KEYS = ("project", "location", "endpoint", "api_version", "credentials", "base_url")
 
 
+def _check_sdk_options(kwargs: Mapping[str, Any]) -> None:
+    """Catch wrong types here, in words, rather than as a traceback from inside the SDK or httpx."""
+    timeout = kwargs.get("timeout", NOT_GIVEN)
+    if not (timeout is None or isinstance(timeout, NotGiven) or type(timeout).__name__ == "Timeout"
+            or (isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0)):
+        raise TypeError(f"timeout must be a positive number of seconds, an httpx Timeout or None, got {timeout!r}")
+    retries = kwargs.get("max_retries", 0)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"max_retries must be a whole number >= 0, got {retries!r}")
+    for name in ("default_headers", "default_query"):
+        value = kwargs.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
+
+
 def _reject_openai_only(kwargs: Mapping[str, Any]) -> None:
     for name, why in _OPENAI_ONLY.items():
         if name in kwargs and kwargs[name] is not None and not isinstance(kwargs[name], NotGiven):
@@ -270,6 +285,7 @@ def _init_kwargs(
     openai_kwargs: dict[str, Any],
 ) -> tuple[VertexConfig, dict[str, Any]]:
     _reject_openai_only(openai_kwargs)
+    _check_sdk_options(openai_kwargs)
     # schema_adaptation="jsonschema" | "openapi" | "off" (README "Structured output"); also on copy().
     schema_adaptation = openai_kwargs.pop("schema_adaptation", None)
     for name in _OPENAI_ONLY:

@@ -50,6 +50,13 @@ class VertexConfig:
         return replace(self, options={**self.options, **changes})
 
 
+def _check_seconds(name: str, value: object, *, allow_zero: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    if value < 0 or (value == 0 and not allow_zero) or value != value:
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} seconds, got {value!r}")
+
+
 def _is_google_credentials(value: object) -> bool:
     try:
         from google.auth.credentials import Credentials
@@ -91,6 +98,9 @@ def resolve_config(
     token_source: TokenSource | None = None,
 ) -> VertexConfig:
     """Resolve project, location, URL and token source; fail before any request with a clear message."""
+    _check_seconds("token_refresh_margin", token_refresh_margin, allow_zero=True)
+    _check_seconds("token_refresh_timeout", token_refresh_timeout, allow_zero=False)
+    _check_seconds("max_retry_delay", max_retry_delay, allow_zero=True)
     if project is None:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT") or None
     if location is None:

@@ -9,10 +9,11 @@ The openai SDK's `extra_body=` merges keys into the top level, hence Google's `e
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, get_args
 
 __all__ = [
     "DEPLOYED_MODEL",
@@ -97,7 +98,13 @@ def _check_safety_setting(setting: Any, position: int) -> SafetySetting:
     for key, example in (("category", "HARM_CATEGORY_HATE_SPEECH"), ("threshold", "BLOCK_LOW_AND_ABOVE")):
         value = setting.get(key)
         hint = "HarmCategory" if key == "category" else "HarmBlockThreshold"
-        if not isinstance(value, str) or not _ENUM_NAME.fullmatch(value):
+        known = get_args(HarmCategory if key == "category" else HarmBlockThreshold)
+        # Names Google adds later pass if they have the documented shape; typos of known ones do not.
+        shaped = isinstance(value, str) and _ENUM_NAME.fullmatch(value) and (
+            value in known or (key == "category" and value.startswith("HARM_CATEGORY_"))
+            or (key == "threshold" and value.startswith("BLOCK_"))
+        )
+        if not shaped:
             raise ValueError(
                 f"safety_settings[{position}][{key!r}] is {value!r}; Gemini expects an upper-case enum "
                 f"name such as {example!r} (see vertex_openai.extensions.{hint})"
@@ -109,6 +116,13 @@ def _check_thinking_config(config: Any) -> dict[str, Any]:
     if not isinstance(config, Mapping):
         raise TypeError(f"thinking_config must be a dict (ThinkingConfig), got {type(config).__name__}")
     out = dict(config)
+    unknown = sorted(set(out) - set(_THINKING_KEYS))
+    if unknown:
+        guesses = [difflib.get_close_matches(str(key), _THINKING_KEYS, n=1) for key in unknown]
+        hints = "".join(f" (did you mean {g[0]!r} for {k!r}?)" for k, g in zip(unknown, guesses, strict=True) if g)
+        raise ValueError(
+            f"thinking_config has unknown keys {unknown}{hints}; known keys: {sorted(_THINKING_KEYS)}"
+        )
     for key, kind in _THINKING_KEYS.items():
         if key in out and (not isinstance(out[key], kind) or (kind is int and isinstance(out[key], bool))):
             raise TypeError(f"thinking_config[{key!r}] must be {kind.__name__}, got {out[key]!r}")
@@ -159,9 +173,14 @@ def google_extra_body(
     if safety_settings is not None:
         if isinstance(safety_settings, Mapping):
             raise TypeError("safety_settings must be a list of settings, not a single dict; wrap it in [...]")
+        if isinstance(safety_settings, (str, bytes)) or not isinstance(safety_settings, Iterable):
+            raise TypeError(
+                "safety_settings must be a list of dicts like [{'category': 'HARM_CATEGORY_HATE_SPEECH', "
+                f"'threshold': 'BLOCK_LOW_AND_ABOVE'}}], got {type(safety_settings).__name__}"
+            )
         google["safety_settings"] = [_check_safety_setting(s, i) for i, s in enumerate(safety_settings)]
     if cached_content is not None:
-        if "/cachedContents/" not in cached_content:
+        if not isinstance(cached_content, str) or "/cachedContents/" not in cached_content:
             raise ValueError(
                 "cached_content must be a cache resource name like 'projects/P/locations/us-central1/"
                 f"cachedContents/123' (from caches.create), got {cached_content!r}"

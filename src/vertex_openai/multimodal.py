@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
@@ -72,8 +73,33 @@ def _from_name(name: str) -> str | None:
     return _EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name.split("?")[0])[0]
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _check_source(source: object) -> None:
+    """Fail early, in words, on sources no builder can use (instead of a TypeError from deep in os/pathlib)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if not len(source):
+            raise ValueError("the media bytes are empty; pass the file's content, a local path, or a gs:// URI.")
+        return
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(
+            f"a media source must be a gs:// or https:// URI, a local path, or bytes; got {type(source).__name__}"
+        )
+    text = os.fspath(source)
+    if not isinstance(text, str) or not text:
+        raise ValueError("the media source is empty; pass a gs:// or https:// URI, a local path, or bytes.")
+    scheme = _SCHEME.match(text)
+    if scheme and scheme.group(1).lower() not in ("gs", "https", "http"):
+        raise ValueError(
+            f"unsupported URI scheme {scheme.group(1)!r} in {text[:100]!r}; Vertex AI reads gs:// and https:// "
+            "URIs, or pass a local path or bytes."
+        )
+
+
 def detect_mime_type(source: Source, *, name: str | None = None) -> str:
     """The MIME type of a path, URI or bytes; ValueError naming the fix when it can't be told."""
+    _check_source(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
         mime = (_from_name(name) if name else None) or _sniff(bytes(source[:16]))
         shown = f"{name!r}" if name else f"{len(source)} bytes starting {bytes(source[:8])!r}"
@@ -109,6 +135,7 @@ def _is_remote(source: Source) -> bool:
 
 def to_data_url(source: Source, *, mime_type: str | None = None) -> str:
     """A `data:<mime>;base64,...` URL for a local file or bytes (remote URIs are returned as they are)."""
+    _check_source(source)
     if _is_remote(source):
         assert isinstance(source, str)
         return source
