@@ -152,10 +152,9 @@ def test_google_error_is_printed_with_its_hint_and_exit_1(
     assert "PERMISSION_DENIED" in result.stderr and "roles/aiplatform.user" in result.stderr
 
 
-def test_no_credentials_points_at_doctor(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    result = run_in_process(["chat", "hi"], clean_env(tmp_path), monkeypatch, capsys)
+def test_no_credentials_points_at_doctor(tmp_path: Path) -> None:
+    # A subprocess: google-auth reads NO_GCE_CHECK once, at import, and must not probe a metadata server here.
+    result = run_cli(["chat", "hi", "--project", "my-project"], clean_env(tmp_path))
     assert result.returncode == 1
     assert "No Google credentials found" in result.stderr
     assert "vertex-openai doctor" in result.stderr

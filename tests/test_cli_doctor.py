@@ -250,7 +250,7 @@ def test_metadata_server_is_found_when_it_answers_like_google(monkeypatch: pytes
             self.wfile.write(body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
-    Thread(target=server.serve_forever, daemon=True).start()
+    Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         for name in ("GOOGLE_APPLICATION_CREDENTIALS", "NO_GCE_CHECK", "GCE_METADATA_ROOT"):
             monkeypatch.delenv(name, raising=False)
