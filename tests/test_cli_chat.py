@@ -171,3 +171,13 @@ def test_thought_splitter_handles_tags_split_anywhere(size: int) -> None:
     thoughts = "".join(piece for is_thought, piece in pieces if is_thought)
     answer = "".join(piece for is_thought, piece in pieces if not is_thought)
     assert (thoughts, answer) == ("a<b", "answer <thin")
+
+
+def test_without_show_thoughts_tags_are_plain_answer_text(
+    fake: FakeVertex, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.reply_next(Reply(content="Use <think>…</think> tags."))
+    result = run_in_process(["chat", "Which tags?", "--base-url", fake.base_url], env, monkeypatch, capsys)
+    assert result.returncode == 0
+    assert result.stdout == "Use <think>…</think> tags.\n"
+    assert "extra_body" not in fake.chat_requests[0].json

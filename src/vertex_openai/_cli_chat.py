@@ -168,8 +168,9 @@ class _Printer:
         self.out.write(text, end="")
 
     def text(self, text: str, *, thought: bool = False) -> None:
-        if thought:
-            self._emit(True, text)
+        if thought or not self.show_thoughts:
+            # Without --show-thoughts no tag marker was asked for: a literal "<think>" is part of the answer.
+            self._emit(thought, text)
             return
         for is_thought, piece in self.splitter.feed(text):
             self._emit(is_thought, piece)
