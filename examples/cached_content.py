@@ -9,7 +9,7 @@ from _common import MODEL, Reply, example
 
 from vertex_openai.extensions import google_extra_body
 
-CACHE = os.environ.get("VERTEX_CACHED_CONTENT", "projects/fake-project/locations/us-central1/cachedContents/123")
+CACHE = os.environ.get("VERTEX_CACHED_CONTENT", "projects/PROJECT_ID/locations/us-central1/cachedContents/123")
 
 with example(Reply(content="The cached paper is about transformers."), location="us-central1") as ex:
     response = ex.client.chat.completions.create(

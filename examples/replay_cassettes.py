@@ -58,7 +58,10 @@ def _replay(client: Any, body: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    files = sorted(ROOT.rglob("*.yaml"))
+    # cassettes/examples/ hold what each example script sends (deployed endpoints, parse(), tool loops):
+    # those scripts replay them themselves (`make demo` runs them next), so they are not re-driven here.
+    by_example = sorted(ROOT.glob("examples/*.yaml"))
+    files = sorted(set(ROOT.rglob("*.yaml")) - set(by_example))
     print(f"Replaying {len(files)} cassettes from cassettes/ with fake credentials (no Google account needed):")
     core_failures = 0
     for path in files:
@@ -81,6 +84,8 @@ def main() -> int:
         print(f"  {name}")
         print(f"    > {_short(str(question), 90)!s}")
         print(f"    < {answer}")
+    if by_example:
+        print(f"  examples/: {len(by_example)} more, each replayed by its own script (examples/<name>.py)")
     print()
     print("The same against real Vertex AI: `gcloud auth application-default login`, set GOOGLE_CLOUD_PROJECT,")
     print("then record your own cassettes with `pytest --record-mode=once` (see the README's cassette section).")
