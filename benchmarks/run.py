@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import datetime as _dt
 import importlib
-import inspect
 import io
 import os
 import platform
@@ -52,8 +51,13 @@ def machine() -> str:
 
 
 def _call_main(module: ModuleType) -> None:
-    main = module.main
-    result = main([]) if inspect.signature(main).parameters else main()
+    """Call main() with its defaults; its own argparse (if any) must not see run.py's arguments."""
+    saved = sys.argv
+    sys.argv = [str(module.__file__)]
+    try:
+        result = module.main()
+    finally:
+        sys.argv = saved
     if isinstance(result, int) and result:
         raise SystemExit(result)
 

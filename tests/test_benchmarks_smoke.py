@@ -59,7 +59,7 @@ def test_overhead_and_throughput_run_every_peer() -> None:
     assert len(overhead) == 1 + 4 * len(_names())  # header + 4 modes
     throughput = _rows(bench_throughput.run(requests=4, rounds=1, concurrency=2))
     assert [row[0] for row in throughput[1:]] == _names()
-    assert all(row[4] == "0" for row in throughput[1:])  # no errors
+    assert all(row[7] == "0" for row in throughput[1:])  # no errors
 
 
 def test_storm_refreshes_once_for_vertex_openai() -> None:
