@@ -14,6 +14,8 @@ Vertex host the example would call live. Re-run after changing what a feature se
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import runpy
@@ -24,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +179,7 @@ ANSWERS: dict[str, list[Answer]] = {
 
 
 class _Handler(BaseHTTPRequestHandler):
-    answers: deque[Answer] = deque()
+    answers: ClassVar[deque[Answer]] = deque()
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -226,42 +228,64 @@ def _recording_example(server: ThreadingHTTPServer, path: Path) -> Any:
             request.uri = urlunsplit((live_url.scheme, live_url.netloc, *urlsplit(request.uri)[2:]))
             return request
 
-        with use_cassette(path, record_mode="all", before_record_request=at_vertex_host) as recording:
-            yield _common.Example(client, cassette=recording)
-        client.close()
+        try:
+            with use_cassette(path, record_mode="all", before_record_request=at_vertex_host) as recording:
+                yield _common.Example(client, cassette=recording)
+        finally:
+            client.close()
 
     return example
 
 
-def construct(name: str, server: ThreadingHTTPServer) -> int:
+def construct(name: str, server: ThreadingHTTPServer, out: Path = OUT) -> int:
+    """Run one example against its constructed answers, recording `out/<name>.yaml`; returns the count."""
     import _common
 
-    path = OUT / f"{name}.yaml"
+    path = out / f"{name}.yaml"
     path.unlink(missing_ok=True)
     _Handler.answers = deque(ANSWERS[name])
     original = _common.example
-    _common.example = _recording_example(server, path)  # type: ignore[assignment]
+    _common.example = _recording_example(server, path)
     try:
         runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name="__main__")
     finally:
-        _common.example = original  # type: ignore[assignment]
+        _common.example = original
     if _Handler.answers:
         raise SystemExit(f"{name}: {len(_Handler.answers)} constructed answer(s) were never asked for")
     return len(ANSWERS[name])
 
 
-def main(names: list[str]) -> None:
+# The examples' offline defaults, whatever the shell has set (they change what the examples send).
+ENVIRONMENT = ("VERTEX_LIVE", "VERTEX_EXAMPLES_MODE", "VERTEX_MODEL", "VERTEX_ENDPOINT_ID",
+               "VERTEX_CACHED_CONTENT", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION")
+
+
+def build(names: list[str], out: Path = OUT, *, quiet: bool = False) -> dict[str, int]:
+    """Construct the cassettes of `names` (all when empty) into `out`; returns interactions per file."""
     unknown = sorted(set(names) - set(ANSWERS))
     if unknown:
         raise SystemExit(f"no constructed answers for {', '.join(unknown)}; known: {', '.join(sorted(ANSWERS))}")
-    for variable in ("VERTEX_LIVE", "VERTEX_MODEL", "VERTEX_ENDPOINT_ID", "VERTEX_CACHED_CONTENT",
-                     "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION"):
-        os.environ.pop(variable, None)  # the examples' offline defaults, whatever this shell has set
-    OUT.mkdir(exist_ok=True)
+    leftover = [variable for variable in ENVIRONMENT if variable in os.environ]
+    if leftover:
+        raise SystemExit(f"unset {', '.join(leftover)} first: the cassettes hold the examples' offline defaults")
+    out.mkdir(exist_ok=True)
+    written: dict[str, int] = {}
     with _server() as server:
         for name in names or sorted(ANSWERS):
-            count = construct(name, server)
-            print(f"== wrote cassettes/examples/{name}.yaml ({count} interaction(s))", flush=True)
+            if quiet:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    written[name] = construct(name, server, out)
+            else:
+                written[name] = construct(name, server, out)
+                print(f"== wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/{name}.yaml "
+                      f"({written[name]} interaction(s))", flush=True)
+    return written
+
+
+def main(names: list[str]) -> None:
+    for variable in ENVIRONMENT:
+        os.environ.pop(variable, None)
+    build(names)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,7 @@ def _replay(name: str, endpoint: str, location: str | None) -> Iterator[Example]
             try:
                 assert_all_played(played)
             except AssertionError as err:
-                raise CassetteMismatch(f"{err}\nFor an example: `python cassettes/construct_examples.py {name}`.") from None
+                hint = f"For an example: `python cassettes/construct_examples.py {name}`."
+                raise CassetteMismatch(f"{err}\n{hint}") from None
     finally:
         client.close()
