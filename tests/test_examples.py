@@ -62,10 +62,19 @@ INTERACTIONS = {"chat_stream": 2, "deployed_endpoint": 2, "thinking": 2, "tool_c
                 "safety_settings": 2}
 # The same scripts on the loopback fake (VERTEX_EXAMPLES_MODE=fake) answer with the scripted `Reply`s.
 FAKED = {
+    "audio_gcs": ['"format": "audio/mpeg"', "A podcast episode about Pixel features."],
+    "cached_content": ['"cached_content": "projects/PROJECT_ID/locations/us-central1/cachedContents/123"'],
     "chat_non_stream": ["outstanding in his field", '"model": "google/gemini-2.5-flash"'],
     "chat_stream": ["server-sent events.", "final: Second answer."],
+    "deployed_endpoint": ["Rayleigh scattering.", "Shorter wavelengths scatter more."],
+    "extra_body_sdk": ['"top_k": 3', '"media_resolution": "MEDIA_RESOLUTION_LOW"'],
+    "extra_content_message": ['"thought": true', "Noted."],
+    "extra_content_part": ['"thought": true', "scones.jpg"],
+    "extra_content_tool_call": ['"thought_signature": "skip_thought_signature_validator"'],
+    "image_gcs": ['"url": "gs://cloud-samples-data/generative-ai/image/scones.jpg"'],
     "safety_settings": ["stop -> Here is a friendly poem.", "content_filter -> None"],
     "structured_output": ["CalendarEvent(name=", '"json_schema"'],
+    "text_image": ['"url": "data:image/png;base64,iVBORw0KGgo', "A single pixel."],
     "thinking": ["thoughts: Count the letters", "answer: Seven.", "streamed thoughts: Checking again. | answer: Yes."],
     "tool_calling_thought_signatures": ["It is 21°C and clear in Paris.", '"thought_signature": "CrICAdHtim827fQ=="'],
 }
@@ -109,7 +118,7 @@ def _interactions(path: Path) -> list[dict[str, Any]]:
 
 
 def test_every_example_has_a_cassette_and_expectations() -> None:
-    assert NAMES == sorted(p.stem for p in CASSETTES.glob("*.yaml")) == sorted(REPLAYED)
+    assert NAMES == sorted(p.stem for p in CASSETTES.glob("*.yaml")) == sorted(REPLAYED) == sorted(FAKED)
 
 
 @pytest.mark.parametrize("name", NAMES)
