@@ -109,6 +109,7 @@ def _replay(name: str, endpoint: str, location: str | None) -> Iterator[Example]
         raise SystemExit(f"no cassette for example {name!r} at {path}: construct it with "
                          "`python cassettes/construct_examples.py`, or run with VERTEX_EXAMPLES_MODE=fake")
     # Any project, region and host replay the same file: matching is on method, scrubbed path and JSON body.
+    rebuild = f"If the change is on purpose, rebuild the cassette: `python cassettes/construct_examples.py {name}`."
     client = vertex_openai_client("PROJECT_ID", location, endpoint=endpoint, credentials=replay_credentials(),
                                   max_retries=0)
     try:
@@ -119,14 +120,10 @@ def _replay(name: str, endpoint: str, location: str | None) -> Iterator[Example]
                 message = describe_mismatch(err)
                 if message is None:
                     raise
-                raise CassetteMismatch(
-                    f"{message}\nIf the change is on purpose, rebuild the example cassettes: "
-                    "`python cassettes/construct_examples.py`."
-                ) from err
+                raise CassetteMismatch(f"{message}\n{rebuild}") from err
             try:
                 assert_all_played(played)
             except AssertionError as err:
-                hint = f"For an example: `python cassettes/construct_examples.py {name}`."
-                raise CassetteMismatch(f"{err}\n{hint}") from None
+                raise CassetteMismatch(f"{err}\n{rebuild}") from None
     finally:
         client.close()

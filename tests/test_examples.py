@@ -161,7 +161,7 @@ def test_a_changed_request_fails_naming_the_cassette_and_the_difference(offline:
     assert type(caught.value).__name__ == "CassetteMismatch"
     message = str(caught.value)
     assert "chat_non_stream.yaml" in message and "a long joke" in message and "a short joke" in message
-    assert "cassettes/construct_examples.py" in message
+    assert "cassettes/construct_examples.py chat_non_stream" in message
 
 
 def test_a_request_no_longer_made_fails_the_example(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
