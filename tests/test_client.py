@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from openai._types import Omit
 from pydantic import BaseModel
 
 from vertex_openai import async_vertex_openai_client, vertex_openai_client
@@ -228,3 +229,12 @@ def test_parse_through_beta_and_non_beta(fake: FakeVertex, creds: FakeCredential
     sent = fake.chat_requests[-1].json
     assert sent["model"] == "google/gemini-2.5-flash"
     assert sent["response_format"]["type"] == "json_schema"
+
+
+def test_extra_body_merges_exactly_as_the_sdk_does(fake: FakeVertex, creds: FakeCredentials) -> None:
+    """Our early merge (so Gemini checks see extra_body) keeps the SDK's semantics, `omit` included."""
+    client = _client(fake, creds)
+    client.chat.completions.create(model="gemini-2.5-flash", messages=MESSAGES, temperature=0.5,
+                                   extra_body={"temperature": Omit(), "top_k": 3})
+    sent = fake.chat_requests[-1].json
+    assert "temperature" not in sent and sent["top_k"] == 3

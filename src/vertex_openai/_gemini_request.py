@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from openai._types import Omit
+
 from ._config import VertexConfig
 from ._response import original_tool_call_id
 
@@ -112,6 +114,7 @@ def prepare_gemini_options(options: Any, config: VertexConfig) -> None:
     if not isinstance(body, dict):
         return
     if isinstance(extra, dict) and extra:
-        body = {**body, **extra}  # the SDK's own (shallow) merge, done early so the checks see it
+        # the SDK's own (shallow) merge, done early so the checks see it; `omit` values drop keys, as there
+        body = {k: v for k, v in {**body, **extra}.items() if not isinstance(v, Omit)}
         options.extra_json = None
     options.json_data = prepare_gemini_body(body, config)
