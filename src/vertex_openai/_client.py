@@ -75,6 +75,31 @@ class _VertexClientMixin:
     timeout: Any
     max_retries: int
 
+    def __init__(
+        self,
+        project: str | None = None,
+        location: str | None = None,
+        *,
+        endpoint: str = "openapi",
+        api_version: str = "v1",
+        credentials: Any = None,
+        base_url: str | None = None,
+        token_refresh_margin: float = 300.0,
+        token_refresh_timeout: float = 30.0,
+        max_retry_delay: float = 60.0,
+        _vertex_config: VertexConfig | None = None,
+        **openai_kwargs: Any,
+    ) -> None:
+        """See the README's configuration table; unknown keywords go to the openai client as they are."""
+        config, sdk_kwargs = _init_kwargs(
+            project, location, endpoint=endpoint, api_version=api_version, credentials=credentials,
+            base_url=base_url, token_refresh_margin=token_refresh_margin,
+            token_refresh_timeout=token_refresh_timeout, max_retry_delay=max_retry_delay,
+            vertex_config=_vertex_config, openai_kwargs=openai_kwargs,
+        )
+        super().__init__(**sdk_kwargs)  # type: ignore[call-arg]
+        self._vertex_setup(config, openai_kwargs.get("default_headers"))
+
     def _vertex_setup(self, config: VertexConfig, explicit_headers: Mapping[str, str] | None) -> None:
         self._vertex_config = config
         self._vertex_auth = auth_for(self._client, config.token_source, config.origin, config.max_retry_delay)
@@ -315,30 +340,6 @@ def _init_kwargs(
 class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
 
-    def __init__(
-        self,
-        project: str | None = None,
-        location: str | None = None,
-        *,
-        endpoint: str = "openapi",
-        api_version: str = "v1",
-        credentials: Any = None,
-        base_url: str | None = None,
-        token_refresh_margin: float = 300.0,
-        token_refresh_timeout: float = 30.0,
-        max_retry_delay: float = 60.0,
-        _vertex_config: VertexConfig | None = None,
-        **openai_kwargs: Any,
-    ) -> None:
-        config, sdk_kwargs = _init_kwargs(
-            project, location, endpoint=endpoint, api_version=api_version, credentials=credentials,
-            base_url=base_url, token_refresh_margin=token_refresh_margin,
-            token_refresh_timeout=token_refresh_timeout, max_retry_delay=max_retry_delay,
-            vertex_config=_vertex_config, openai_kwargs=openai_kwargs,
-        )
-        super().__init__(**sdk_kwargs)
-        self._vertex_setup(config, openai_kwargs.get("default_headers"))
-
     def _prepare_options(self, options: Any) -> Any:
         options = super()._prepare_options(options)
         return prepare_json_body(options, self._vertex_config)
@@ -358,30 +359,6 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
 
 class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
-
-    def __init__(
-        self,
-        project: str | None = None,
-        location: str | None = None,
-        *,
-        endpoint: str = "openapi",
-        api_version: str = "v1",
-        credentials: Any = None,
-        base_url: str | None = None,
-        token_refresh_margin: float = 300.0,
-        token_refresh_timeout: float = 30.0,
-        max_retry_delay: float = 60.0,
-        _vertex_config: VertexConfig | None = None,
-        **openai_kwargs: Any,
-    ) -> None:
-        config, sdk_kwargs = _init_kwargs(
-            project, location, endpoint=endpoint, api_version=api_version, credentials=credentials,
-            base_url=base_url, token_refresh_margin=token_refresh_margin,
-            token_refresh_timeout=token_refresh_timeout, max_retry_delay=max_retry_delay,
-            vertex_config=_vertex_config, openai_kwargs=openai_kwargs,
-        )
-        super().__init__(**sdk_kwargs)
-        self._vertex_setup(config, openai_kwargs.get("default_headers"))
 
     async def _prepare_options(self, options: Any) -> Any:
         options = await super()._prepare_options(options)
