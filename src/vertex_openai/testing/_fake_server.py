@@ -21,7 +21,7 @@ from typing import Any
 from ._schema_instance import instance_for_schema
 from ._schema_rules import schema_rejection
 
-__all__ = ["Fault", "FakeVertex", "RecordedRequest", "Reply", "google_error_body"]
+__all__ = ["FakeVertex", "Fault", "RecordedRequest", "Reply", "google_error_body"]
 
 _PATH = re.compile(
     r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
