@@ -143,3 +143,12 @@ def test_bad_arguments_say_what_was_wrong(
     with pytest.raises(SystemExit):
         run_in_process(["doctor", "--timeout", "0"], env, monkeypatch, capsys)
     assert "must be more than 0 seconds" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "vertex_openai", "--version"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("vertex-openai ")
