@@ -145,6 +145,17 @@ def _adopt_extra(message: dict[str, Any], extra: dict[str, Any]) -> None:
                 target.setdefault(key, value)
 
 
+def _flatten_content(holder: dict[str, Any]) -> Any:
+    """Google's list of text parts becomes one string (thought parts go aside); returns the content."""
+    content = holder.get("content")
+    if isinstance(content, list):
+        joined = _join_parts(content, holder)
+        if joined is not None:
+            content = holder["content"] = joined[0]
+            _add_thoughts(holder, joined[1])
+    return content
+
+
 def _add_thoughts(target: dict[str, Any], text: str) -> None:
     if text:
         previous = target.get(_THOUGHTS)
@@ -161,12 +172,7 @@ def _normalize_completion(data: dict[str, Any], marker: str | None) -> None:
         if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
             continue
         message: dict[str, Any] = choice["message"]
-        content = message.get("content")
-        if isinstance(content, list):
-            joined = _join_parts(content, message)
-            if joined is not None:
-                content = message["content"] = joined[0]
-                _add_thoughts(message, joined[1])
+        content = _flatten_content(message)
         if marker and isinstance(content, str):
             splitter = _TagSplitter(marker)
             answer, thought = splitter.feed(content)
@@ -251,12 +257,7 @@ def _normalize_delta(
             del delta["role"]
         elif delta["role"]:
             cstate.role_sent = True
-    content = delta.get("content")
-    if isinstance(content, list):
-        joined = _join_parts(content, delta)
-        if joined is not None:
-            content = delta["content"] = joined[0]
-            _add_thoughts(delta, joined[1])
+    content = _flatten_content(delta)
     google = _google(delta.get("extra_content"))
     if google.get("thought") is True and isinstance(content, str):
         _add_thoughts(delta, content)
