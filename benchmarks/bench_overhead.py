@@ -2,7 +2,9 @@
 
 Requests run one at a time (latency, not throughput) against a fake in a child process. Peers take
 turns in small blocks, in a rotating order, so drift on the machine hits every peer alike; the
-ratios to the floor are computed from the same run.
+ratios to the floor are computed from the same run. A fifth mode sends a chat with strict function
+tools and a `json_schema` response_format, so schema adaptation (cached per schema) is on the hot path;
+every peer sends the same body (the fake accepts it unadapted).
 """
 
 from __future__ import annotations
@@ -10,66 +12,105 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from typing import Any
+from typing import Any, Literal
 
 from _peers import GOOGLE_NOTE, BenchCredentials, Peer, peers
 from _server import MESSAGES, MODEL, remote_fake
 from _stats import median, percentile, ratio, table
+from pydantic import BaseModel, Field
 
 GOAL = "goal: ratio <= 1.05 at median and p99"
 
 Samples = tuple[dict[str, list[float]], dict[str, list[float]]]  # wall and CPU seconds per request
 
 
-def _call_sync(client: Any, stream: bool) -> None:
+class _Address(BaseModel):
+    street: str
+    city: str
+    country: Literal["DE", "FR", "US", "JP"] = "US"
+
+
+class _Contact(BaseModel):
+    name: str = Field(description="full name")
+    email: str | None = None
+    age: int | None = Field(None, ge=0, le=150)
+    addresses: list[_Address] = []
+    tags: list[str] = []
+
+
+def _tools_and_format() -> dict[str, Any]:
+    """Body keys of a structured chat: two strict function tools and a json_schema response_format."""
+    from openai.lib._pydantic import to_strict_json_schema
+
+    contact = to_strict_json_schema(_Contact)
+    lookup = {"type": "object", "properties": {"city": {"type": "string"},
+                                               "units": {"type": ["string", "null"], "enum": ["c", "f", None]}},
+              "required": ["city", "units"], "additionalProperties": False}
+    return {
+        "model": "google/gemini-3-flash-preview",  # tools + a JSON response format need Gemini 3
+        "tools": [{"type": "function", "function": {"name": "save_contact", "strict": True, "parameters": contact}},
+                  {"type": "function", "function": {"name": "weather", "strict": True, "parameters": lookup}}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "Contact", "strict": True,
+                                                                    "schema": contact}},
+    }
+
+
+# (label, stream, extra body keys)
+MODES: list[tuple[str, bool, dict[str, Any]]] = [("", False, {}), (" stream", True, {}),
+                                                 (" tools+schema", False, _tools_and_format())]
+
+
+def _call_sync(client: Any, stream: bool, extra: dict[str, Any]) -> None:
+    body = {"model": MODEL, "messages": MESSAGES, **extra}
     if stream:
-        for _ in client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True):
+        for _ in client.chat.completions.create(**body, stream=True):
             pass
     else:
-        client.chat.completions.create(model=MODEL, messages=MESSAGES)
+        client.chat.completions.create(**body)
 
 
-async def _call_async(client: Any, stream: bool) -> None:
+async def _call_async(client: Any, stream: bool, extra: dict[str, Any]) -> None:
+    body = {"model": MODEL, "messages": MESSAGES, **extra}
     if stream:
-        async for _ in await client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True):
+        async for _ in await client.chat.completions.create(**body, stream=True):
             pass
     else:
-        await client.chat.completions.create(model=MODEL, messages=MESSAGES)
+        await client.chat.completions.create(**body)
 
 
-def _measure_sync(clients: dict[str, Any], stream: bool, rounds: int, block: int,
+def _measure_sync(clients: dict[str, Any], stream: bool, extra: dict[str, Any], rounds: int, block: int,
                   warmup: int) -> Samples:
     samples: dict[str, list[float]] = {name: [] for name in clients}
     cpu_samples: dict[str, list[float]] = {name: [] for name in clients}
     for client in clients.values():
         for _ in range(warmup):
-            _call_sync(client, stream)
+            _call_sync(client, stream, extra)
     names = list(clients)
     for r in range(rounds):
         for name in names[r % len(names):] + names[: r % len(names)]:
             client = clients[name]
             for _ in range(block):
                 start, cpu = time.perf_counter(), time.process_time()
-                _call_sync(client, stream)
+                _call_sync(client, stream, extra)
                 samples[name].append(time.perf_counter() - start)
                 cpu_samples[name].append(time.process_time() - cpu)
     return samples, cpu_samples
 
 
-async def _measure_async(clients: dict[str, Any], stream: bool, rounds: int, block: int,
-                         warmup: int) -> Samples:
+async def _measure_async(clients: dict[str, Any], stream: bool, extra: dict[str, Any], rounds: int,
+                         block: int, warmup: int) -> Samples:
     samples: dict[str, list[float]] = {name: [] for name in clients}
     cpu_samples: dict[str, list[float]] = {name: [] for name in clients}
     for client in clients.values():
         for _ in range(warmup):
-            await _call_async(client, stream)
+            await _call_async(client, stream, extra)
     names = list(clients)
     for r in range(rounds):
         for name in names[r % len(names):] + names[: r % len(names)]:
             client = clients[name]
             for _ in range(block):
                 start, cpu = time.perf_counter(), time.process_time()
-                await _call_async(client, stream)
+                await _call_async(client, stream, extra)
                 samples[name].append(time.perf_counter() - start)
                 cpu_samples[name].append(time.process_time() - cpu)
     for client in clients.values():
@@ -84,18 +125,20 @@ def run(requests: int = 600, block: int = 1, warmup: int = 30, contenders: list[
     rows: list[list[object]] = []
     with remote_fake() as base_url:
         for is_async in (False, True):
-            for stream in (False, True):
+            for label, stream, extra in MODES:
+                if is_async and extra:
+                    continue  # the schema row runs once (sync): adaptation is the same code on both clients
                 clients = {p.name: p.build(base_url, BenchCredentials(), is_async, 300.0) for p in contenders}
                 if is_async:
-                    samples, cpu = asyncio.run(_measure_async(clients, stream, rounds, block, warmup))
+                    samples, cpu = asyncio.run(_measure_async(clients, stream, extra, rounds, block, warmup))
                 else:
-                    samples, cpu = _measure_sync(clients, stream, rounds, block, warmup)
+                    samples, cpu = _measure_sync(clients, stream, extra, rounds, block, warmup)
                     for client in clients.values():
                         client.close()
                 floor = contenders[0].name
                 floor_med, floor_p99, floor_cpu = (median(samples[floor]), percentile(samples[floor], 99),
                                                    median(cpu[floor]))
-                mode = ("async" if is_async else "sync") + (" stream" if stream else "")
+                mode = ("async" if is_async else "sync") + label
                 for name, values in samples.items():
                     med, p99, cpu_med = median(values), percentile(values, 99), median(cpu[name])
                     rows.append([mode, name, len(values), f"{med * 1e3:.3f}", f"{p99 * 1e3:.3f}",
