@@ -1,0 +1,70 @@
+"""The per-request fast paths keep exactly the behaviour of the slower code they short-cut.
+
+Each fast path here skips work when it can prove the answer; these tests pin the proof (an upper
+bound really is an upper bound, a skipped step really had nothing to do) on values built to sit on
+the edges, and check the slow path still runs when the fast one cannot decide.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import OrderedDict
+from typing import Any
+
+import pytest
+
+from vertex_openai.gemini import RequestTooLargeError
+from vertex_openai.wire import _gemini_body
+
+_EDGE_STRINGS = ["", "a", "\x00", "\x1f", '"', "\\", "\u2028", "é", "\u20ac", "\U0001f600", "\ud800", "data:x",
+                 "\x00" * 50, "\U0001f600" * 20]
+_EDGE_SCALARS: list[Any] = [None, True, False, 0, -1, 2**31, -(2**63), 10**40, -(10**100), 0.1, -1e308, 5e-324,
+                            float("inf"), float("-inf"), float("nan"), 1.0]
+
+
+def _random_value(rng: random.Random, depth: int) -> Any:
+    roll = rng.random()
+    if depth > 4 or roll < 0.35:
+        return rng.choice(_EDGE_SCALARS + _EDGE_STRINGS)
+    if roll < 0.55:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
+    if roll < 0.6:
+        return tuple(_random_value(rng, depth + 1) for _ in range(rng.randrange(3)))
+    keys: list[Any] = [*_EDGE_STRINGS, True, False, None, 7, -3, 2.5, "k"]
+    return {rng.choice(keys): _random_value(rng, depth + 1) for _ in range(rng.randrange(5))}
+
+
+def test_marshal_bound_is_never_below_the_compact_json_size() -> None:
+    rng = random.Random(20261129)
+    values: list[Any] = [{k: None} for k in (True, False, None)] + [{True: None, False: None, None: None}]
+    values += [{"s": s} for s in _EDGE_STRINGS] + [[x] for x in _EDGE_SCALARS] + [[], {}, [[]], [{}]]
+    values += [{"v": _random_value(rng, 0)} for _ in range(3000)]
+    for value in values:
+        bound = _gemini_body._marshal_bound(value)
+        assert bound is not None
+        assert len(json.dumps(value, separators=(",", ":"))) <= bound, value
+
+
+def test_marshal_bound_declines_what_marshal_cannot_write() -> None:
+    assert _gemini_body._marshal_bound({"a": OrderedDict(b=1)}) is None
+    deep: Any = "x"
+    for _ in range(3000):  # deeper than marshal's stack limit, far below Python's recursion limit of the walk
+        deep = [deep]
+    assert _gemini_body._marshal_bound({"a": deep}) is None
+
+
+def test_size_check_still_refuses_bodies_the_fast_bound_cannot_clear() -> None:
+    # a dict subclass makes marshal decline: the walk, then the real size, still catch the big body
+    body = {"messages": [OrderedDict(role="user", content="\x00" * 2000)]}
+    with pytest.raises(RequestTooLargeError, match="1,000-byte limit"):
+        _gemini_body._check_size(body, 1000)
+    # over the fast bound (6 x its marshal size) but under the limit: the walk and the JSON size let it pass
+    media = {"messages": [{"role": "user", "content": [{"type": "image_url",
+                                                        "image_url": {"url": "data:image/png;base64," + "A" * 900}}]}]}
+    size = len(json.dumps(media, separators=(",", ":")))
+    assert (_gemini_body._marshal_bound(media) or 0) > size + 100
+    _gemini_body._check_size(media, size + 100)
+    _gemini_body._check_size(media, size)
+    with pytest.raises(RequestTooLargeError, match=f"{size:,} bytes"):
+        _gemini_body._check_size(media, size - 1)
