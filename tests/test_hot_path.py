@@ -12,10 +12,12 @@ import random
 from collections import OrderedDict
 from typing import Any
 
+import openai
 import pytest
+from openai._streaming import ServerSentEvent
 
 from vertex_openai.gemini import RequestTooLargeError
-from vertex_openai.wire import _gemini_body
+from vertex_openai.wire import _gemini_body, _sse
 
 _EDGE_STRINGS = ["", "a", "\x00", "\x1f", '"', "\\", "\u2028", "é", "\u20ac", "\U0001f600", "\ud800", "data:x",
                  "\x00" * 50, "\U0001f600" * 20]
@@ -68,3 +70,39 @@ def test_size_check_still_refuses_bodies_the_fast_bound_cannot_clear() -> None:
     _gemini_body._check_size(media, size)
     with pytest.raises(RequestTooLargeError, match=f"{size:,} bytes"):
         _gemini_body._check_size(media, size - 1)
+
+
+def _events(lines: list[str]) -> list[Any]:
+    decoder = _sse.VertexSSEDecoder()
+    return [event for event in (decoder.decode(line) for line in lines) if event is not None]
+
+
+def test_sse_event_is_parsed_once_and_json_returns_that_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    chunk = {"id": "c1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "hi"}}]}
+    calls: list[str] = []
+    real_loads = json.loads
+
+    def counting_loads(text: Any, **kw: Any) -> Any:
+        calls.append(text)
+        return real_loads(text, **kw)
+
+    monkeypatch.setattr(_sse.json, "loads", counting_loads)
+    (event,) = _events(["id: 7", f"data: {json.dumps(chunk)}", ""])
+    first = event.json()
+    assert first == chunk and event.json() is first and len(calls) == 1
+    assert (event.id, event.event, event.data) == ("7", None, json.dumps(chunk))
+    assert isinstance(event, ServerSentEvent)
+
+
+def test_sse_error_shapes_still_raise_and_lookalikes_pass() -> None:
+    error = {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "quota"}
+    for data in ({"error": error}, [{"error": error}]):
+        with pytest.raises(openai.APIError, match="RESOURCE_EXHAUSTED: quota"):
+            _events([f"data: {json.dumps(data)}", ""])
+    # "error" that is not an object is not Google's error: the chunk passes, as before
+    (event,) = _events([f"data: {json.dumps({'error': 'text', 'choices': []})}", ""])
+    assert event.json() == {"error": "text", "choices": []}
+    (done,) = _events(["data: [DONE]", ""])
+    assert done.data == "[DONE]"
+    with pytest.raises(openai.APIError, match="not JSON"):
+        _events(["data: {oops", ""])

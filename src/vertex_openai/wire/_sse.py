@@ -60,7 +60,7 @@ def _transport_error(err: BaseException) -> openai.APIError | None:
 
 class VertexSSEDecoder(SSEDecoder):
     def decode(self, line: str) -> ServerSentEvent | None:
-        if line[:1] in ("{", "["):  # not an SSE field: Google writes error objects as bare JSON lines
+        if line and line[0] in "{[":  # not an SSE field: Google writes error objects as bare JSON lines
             try:
                 error = google_error(json.loads(line))
             except ValueError:
@@ -68,18 +68,28 @@ class VertexSSEDecoder(SSEDecoder):
             if error is not None:
                 raise _stream_error(error)
         sse = super().decode(line)
-        if sse is None or sse.data.startswith("[DONE]") or sse.event not in (None, "message"):
+        if sse is None:  # a field line: the event is not complete yet
+            return None
+        data = sse.data
+        if data.startswith("[DONE]") or sse.event not in (None, "message"):
             return sse
         try:
-            parsed = json.loads(sse.data)
+            parsed = json.loads(data)
         except ValueError:
             raise openai.APIError(
-                f"Vertex AI sent a malformed stream event (not JSON): {sse.data[:200]!r}", None, body=sse.data  # type: ignore[arg-type]
+                f"Vertex AI sent a malformed stream event (not JSON): {data[:200]!r}", None, body=data  # type: ignore[arg-type]
             ) from None
-        error = google_error(parsed)
-        if error is not None:
-            raise _stream_error(error)
-        return _ParsedEvent(data=sse.data, parsed=parsed, event=sse.event, id=sse.id, retry=sse.retry)
+        # a chunk is a dict without "error": google_error (isinstance checks against ABCs) has nothing to find
+        if type(parsed) is not dict or "error" in parsed:
+            error = google_error(parsed)
+            if error is not None:
+                raise _stream_error(error)
+        if type(sse) is ServerSentEvent:
+            # the same object, now answering json() with the parse above: no second event built per chunk
+            sse.__class__ = _ParsedEvent
+            sse._parsed = parsed  # type: ignore[attr-defined]
+            return sse
+        return _ParsedEvent(data=data, parsed=parsed, event=sse.event, id=sse.id, retry=sse.retry)
 
     def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[ServerSentEvent]:
         try:
