@@ -240,7 +240,9 @@ def _normalize_chunk(data: dict[str, Any], state: _StreamState) -> None:
         index = choice.get("index", number)
         if not isinstance(index, int):
             index = number
-        cstate = state.choices.setdefault(index, _ChoiceState())
+        cstate = state.choices.get(index)
+        if cstate is None:  # not setdefault: that would build (and drop) a _ChoiceState for every chunk
+            cstate = state.choices[index] = _ChoiceState()
         delta = choice.get("delta")
         if isinstance(delta, dict):
             last = bool(choice.get("finish_reason"))
