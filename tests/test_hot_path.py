@@ -16,8 +16,10 @@ import openai
 import pytest
 from openai._streaming import ServerSentEvent
 
+from vertex_openai import vertex_openai_client
 from vertex_openai.gemini import RequestTooLargeError
 from vertex_openai.wire import _gemini_body, _sse
+from vertex_openai.wire._response import synthetic_tool_call_id
 
 _EDGE_STRINGS = ["", "a", "\x00", "\x1f", '"', "\\", "\u2028", "é", "\u20ac", "\U0001f600", "\ud800", "data:x",
                  "\x00" * 50, "\U0001f600" * 20]
@@ -106,3 +108,30 @@ def test_sse_error_shapes_still_raise_and_lookalikes_pass() -> None:
     assert done.data == "[DONE]"
     with pytest.raises(openai.APIError, match="not JSON"):
         _events(["data: {oops", ""])
+
+
+def test_gemini_body_copies_only_the_messages_that_change() -> None:
+    config = vertex_openai_client("p", credentials=lambda: "t")._vertex_config
+    synthetic = synthetic_tool_call_id("", "resp-1", 0, 1)
+    user = {"role": "user", "content": "hi"}
+    thinking = {"role": "assistant", "content": "ok", "reasoning_content": "because"}
+    calls = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "kept", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+        {"id": synthetic, "type": "function", "function": {"name": "f", "arguments": "{}"}}]}
+    result = {"role": "tool", "tool_call_id": synthetic, "content": "42"}
+    plain_tool = {"role": "tool", "tool_call_id": "kept", "content": "1"}
+    messages = [user, thinking, calls, result, plain_tool]
+    body = {"model": "google/gemini-2.5-flash", "messages": messages}
+    snapshot = json.dumps(body)
+
+    sent = _gemini_body.prepare_gemini_body(body, config)
+    assert json.dumps(body) == snapshot  # the caller's body is never edited
+    out = sent["messages"]
+    assert out[0] is user and out[4] is plain_tool
+    assert out[1] == {"role": "assistant", "content": "ok"}
+    assert [c["id"] for c in out[2]["tool_calls"]] == ["kept", ""]
+    assert out[2]["tool_calls"][0] is calls["tool_calls"][0]
+    assert out[3]["tool_call_id"] == ""
+    # nothing to restore: the very same body goes on (no copy)
+    untouched = {"model": "google/gemini-2.5-flash", "messages": [user, plain_tool, {"role": "user", "content": []}]}
+    assert _gemini_body.prepare_gemini_body(untouched, config) is untouched

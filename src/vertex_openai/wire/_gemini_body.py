@@ -24,8 +24,10 @@ _OPTION = "max_request_bytes"
 
 
 def _restore_message(message: Any) -> Any:
-    if not isinstance(message, dict):
-        return message
+    if not isinstance(message, dict) or (
+        "tool_calls" not in message and "tool_call_id" not in message and "reasoning_content" not in message
+    ):
+        return message  # the common case (user, system, plain assistant text): nothing to put back
     out = message
     if "reasoning_content" in message and message.get("role") == "assistant":
         out = {k: v for k, v in message.items() if k != "reasoning_content"}
@@ -34,14 +36,16 @@ def _restore_message(message: Any) -> Any:
         restored = []
         for call in calls:
             call_id = call.get("id") if isinstance(call, dict) else None
-            if isinstance(call_id, str) and original_tool_call_id(call_id) != call_id:
-                call = {**call, "id": original_tool_call_id(call_id)}
+            original = original_tool_call_id(call_id) if isinstance(call_id, str) else call_id
+            if original != call_id:
+                call = {**call, "id": original}
             restored.append(call)
         if any(a is not b for a, b in zip(restored, calls, strict=True)):
             out = {**out, "tool_calls": restored}
     call_id = out.get("tool_call_id")
-    if isinstance(call_id, str) and original_tool_call_id(call_id) != call_id:
-        out = {**out, "tool_call_id": original_tool_call_id(call_id)}
+    original = original_tool_call_id(call_id) if isinstance(call_id, str) else call_id
+    if original != call_id:
+        out = {**out, "tool_call_id": original}
     return out
 
 
@@ -109,8 +113,14 @@ def prepare_gemini_body(body: dict[str, Any], config: VertexConfig) -> dict[str,
     _check_google_fields(body)
     messages = body.get("messages")
     if isinstance(messages, list):
-        restored = [_restore_message(message) for message in messages]
-        if any(a is not b for a, b in zip(restored, messages, strict=True)):
+        restored: list[Any] | None = None  # a copy only once a message changes
+        for position, message in enumerate(messages):
+            new = _restore_message(message)
+            if new is not message:
+                if restored is None:
+                    restored = list(messages)
+                restored[position] = new
+        if restored is not None:
             body = {**body, "messages": restored}
     if not config.target.is_openapi and body.get("model") in ("", None) and "model" in body:
         body = {k: v for k, v in body.items() if k != "model"}
