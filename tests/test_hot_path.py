@@ -135,3 +135,56 @@ def test_gemini_body_copies_only_the_messages_that_change() -> None:
     # nothing to restore: the very same body goes on (no copy)
     untouched = {"model": "google/gemini-2.5-flash", "messages": [user, plain_tool, {"role": "user", "content": []}]}
     assert _gemini_body.prepare_gemini_body(untouched, config) is untouched
+
+
+class _Response:
+    """What the normaliser reads from a response: its extensions (stream state) and the request body."""
+
+    def __init__(self, request_body: dict[str, Any]) -> None:
+        self.extensions: dict[str, Any] = {}
+        self.request = type("Request", (), {"content": json.dumps(request_body).encode()})()
+
+
+def _stream_deltas(deltas: list[dict[str, Any]], request_body: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    from openai.types.chat import ChatCompletionChunk
+
+    from vertex_openai.wire._response import normalize_response_data
+
+    response = _Response(request_body or {"stream": True})
+    out = []
+    for number, delta in enumerate(deltas):
+        finish = "stop" if number == len(deltas) - 1 else None
+        chunk = {"id": "r1", "object": "chat.completion.chunk",
+                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        normalize_response_data(chunk, ChatCompletionChunk, response)
+        out.append(chunk["choices"][0]["delta"])
+    return out
+
+
+def test_plain_stream_deltas_get_only_the_role_rule() -> None:
+    out = _stream_deltas([{"role": "assistant", "content": "He"}, {"role": "assistant", "content": "llo"},
+                          {"role": "assistant", "content": None, "refusal": None}])
+    assert out == [{"role": "assistant", "content": "He"}, {"content": "llo"}, {"content": None, "refusal": None}]
+
+
+def test_after_a_non_plain_delta_the_full_rules_apply_to_every_later_delta() -> None:
+    sig = {"google": {"thought_signature": "s"}}
+    out = _stream_deltas([
+        {"role": "assistant", "content": "A"},
+        {"role": "assistant", "content": [{"type": "text", "text": "B"}]},  # list content: flattened
+        {"content": "think", "extra_content": {"google": {"thought": True}}},  # a marked thought
+        {"content": "C", "extra_content": sig},
+        {"content": "D", "extra_content": sig},  # the signature already went out: dropped here
+    ])
+    assert out[0] == {"role": "assistant", "content": "A"}
+    assert out[1] == {"content": "B"}
+    assert out[2]["content"] == "" and out[2]["reasoning_content"] == "think"
+    assert out[3] == {"content": "C", "extra_content": sig} and out[4] == {"content": "D"}
+
+
+def test_a_thought_tag_marker_keeps_plain_deltas_on_the_full_path() -> None:
+    request = {"stream": True, "extra_body": {"google": {"thought_tag_marker": "think"}}}
+    out = _stream_deltas([{"role": "assistant", "content": "<thi"}, {"content": "nk>hm</think>"},
+                          {"content": "ok"}], request)
+    assert "".join(d.get("content") or "" for d in out) == "ok"
+    assert "".join(d.get("reasoning_content") or "" for d in out) == "hm"

@@ -208,6 +208,7 @@ class _ChoiceState:
     extra_sent: set[tuple[str, str]] = field(default_factory=set)
     tool_extra_sent: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
     splitter: _TagSplitter | None = None
+    plain: bool = True  # every delta so far was plain text (see _normalize_chunk's fast path)
 
 
 @dataclass
@@ -245,20 +246,35 @@ def _normalize_chunk(data: dict[str, Any], state: _StreamState) -> None:
             cstate = state.choices[index] = _ChoiceState()
         delta = choice.get("delta")
         if isinstance(delta, dict):
-            last = bool(choice.get("finish_reason"))
-            _normalize_delta(delta, cstate, state.marker, response_id, index, last)
+            if cstate.plain and state.marker is None and delta.keys() <= _PLAIN_DELTA_KEYS \
+                    and not isinstance(delta.get("content"), list):
+                # fast path: plain text in a stream with nothing but plain text so far; of the full
+                # path below only the role rule applies (no parts, thoughts, tags, extras or tool calls)
+                _dedupe_role(delta, cstate)
+            else:
+                cstate.plain = False  # from here on this choice always takes the full path
+                last = bool(choice.get("finish_reason"))
+                _normalize_delta(delta, cstate, state.marker, response_id, index, last)
         if choice.get("finish_reason") == "stop" and cstate.tool_count:
             choice["finish_reason"] = "tool_calls"
 
 
-def _normalize_delta(
-    delta: dict[str, Any], cstate: _ChoiceState, marker: str | None, response_id: str, index: int, last: bool
-) -> None:
+_PLAIN_DELTA_KEYS = frozenset({"role", "content", "refusal"})
+
+
+def _dedupe_role(delta: dict[str, Any], cstate: _ChoiceState) -> None:
+    """Google repeats `role` on every delta; the SDK's accumulator would concatenate it."""
     if "role" in delta:
         if cstate.role_sent:
             del delta["role"]
         elif delta["role"]:
             cstate.role_sent = True
+
+
+def _normalize_delta(
+    delta: dict[str, Any], cstate: _ChoiceState, marker: str | None, response_id: str, index: int, last: bool
+) -> None:
+    _dedupe_role(delta, cstate)
     content = _flatten_content(delta)
     google = _google(delta.get("extra_content"))
     if google.get("thought") is True and isinstance(content, str):
