@@ -188,3 +188,24 @@ def test_a_thought_tag_marker_keeps_plain_deltas_on_the_full_path() -> None:
                           {"content": "ok"}], request)
     assert "".join(d.get("content") or "" for d in out) == "ok"
     assert "".join(d.get("reasoning_content") or "" for d in out) == "hm"
+
+
+def test_default_clock_staleness_matches_the_datetime_comparison() -> None:
+    import datetime as dt
+
+    from vertex_openai._auth import CredentialsTokenSource, _utcnow
+    from vertex_openai.testing import FakeCredentials
+
+    creds = FakeCredentials(lifetime=3600)
+    source = CredentialsTokenSource(creds, refresh_margin=300)
+    first = source.token()
+    assert source.token() == first and source.refresh_count == 1
+    for offset in (-5.0, -0.01, 0.5, 5.0):  # a stale_at just passed is stale; one ahead is not
+        stale_at = _utcnow() + dt.timedelta(seconds=offset)
+        source._stale_at = stale_at
+        assert (source._current() is None) == (_utcnow() >= stale_at), offset
+    source._stale_at = _utcnow() - dt.timedelta(seconds=1)  # a new stale_at object is converted again
+    source.token()  # stale: refreshed (here by adopting the token the credentials still hold)
+    assert source.refresh_count == 2
+    source.token()
+    assert source.refresh_count == 2  # fresh again: the new stale_at was converted, not the old one reused

@@ -14,6 +14,7 @@ import concurrent.futures
 import datetime as _dt
 import inspect
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -39,6 +40,9 @@ Clock = Callable[[], _dt.datetime]
 
 def _utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+
+
+_EPOCH = _dt.datetime(1970, 1, 1)  # naive UTC, as `_utcnow` returns
 
 
 def _naive_utc(value: _dt.datetime) -> _dt.datetime:
@@ -147,6 +151,7 @@ class CredentialsTokenSource:
         self._inflight: concurrent.futures.Future[str] | None = None
         self._token: str | None = None
         self._stale_at: _dt.datetime | None = None
+        self._stale_seconds: tuple[_dt.datetime, float] | None = None  # (stale_at, as epoch seconds)
         self._rejected: str | None = None
         self.refresh_count = 0
         self.description = description or (
@@ -170,9 +175,16 @@ class CredentialsTokenSource:
         token, stale_at = self._token, self._stale_at
         if token is None:
             return None
-        if stale_at is not None and self._clock() >= stale_at:
-            return None
-        return token
+        if stale_at is None:
+            return token
+        if self._clock is not _utcnow:
+            return None if self._clock() >= stale_at else token
+        # the default clock: compare epoch seconds (time.time() is what datetime.now reads) instead of
+        # building and comparing a datetime on every request; converted once per stale_at
+        seconds = self._stale_seconds
+        if seconds is None or seconds[0] is not stale_at:
+            seconds = self._stale_seconds = (stale_at, (stale_at - _EPOCH).total_seconds())
+        return None if time.time() >= seconds[1] else token
 
     def token(self, timeout: float | None = None) -> str:
         """The current token; waits at most `timeout` (or `refresh_timeout`, if shorter) for a refresh."""
