@@ -39,36 +39,68 @@ def _random_value(rng: random.Random, depth: int) -> Any:
     return {rng.choice(keys): _random_value(rng, depth + 1) for _ in range(rng.randrange(5))}
 
 
-def test_marshal_bound_is_never_below_the_compact_json_size() -> None:
+def _built_request(client: Any, body: dict[str, Any]) -> Any:
+    """The request the SDK builds for a chat body (serialised by the SDK itself), as `_prepare_request` sees it."""
+    from openai._models import FinalRequestOptions
+
+    return client._build_request(FinalRequestOptions.construct(method="post", url="/chat/completions",
+                                                               json_data=body))
+
+
+def test_six_times_the_sdk_bytes_bound_the_compact_json_size() -> None:
+    client = vertex_openai_client("p", credentials=lambda: "t")
     rng = random.Random(20261129)
-    values: list[Any] = [{k: None} for k in (True, False, None)] + [{True: None, False: None, None: None}]
-    values += [{"s": s} for s in _EDGE_STRINGS] + [[x] for x in _EDGE_SCALARS] + [[], {}, [[]], [{}]]
-    values += [{"v": _random_value(rng, 0)} for _ in range(3000)]
+    values: list[Any] = [_finite({"s": s}) for s in _EDGE_STRINGS] + [_finite([x]) for x in _EDGE_SCALARS]
+    values += [_finite(_random_value(rng, 0)) for _ in range(1500)]
     for value in values:
-        bound = _gemini_body._marshal_bound(value)
-        assert bound is not None
-        assert len(json.dumps(value, separators=(",", ":"))) <= bound, value
+        body = {"model": "m", "messages": [], "v": value}
+        wire = _built_request(client, body).content
+        assert len(json.dumps(body, separators=(",", ":"))) <= 6 * len(wire), value
 
 
-def test_marshal_bound_declines_what_marshal_cannot_write() -> None:
-    assert _gemini_body._marshal_bound({"a": OrderedDict(b=1)}) is None
-    deep: Any = "x"
-    for _ in range(3000):  # deeper than marshal's stack limit, far below Python's recursion limit of the walk
-        deep = [deep]
-    assert _gemini_body._marshal_bound({"a": deep}) is None
+def _finite(value: Any) -> Any:
+    """The value without NaN/inf, lone surrogates and non-str keys (the SDK refuses the first two)."""
+    if isinstance(value, float) and (value != value or abs(value) == float("inf")):
+        return 0.5
+    if isinstance(value, str):
+        return value.replace("\ud800", "?")
+    if isinstance(value, dict):
+        return {_finite(str(k)): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
-def test_size_check_still_refuses_bodies_the_fast_bound_cannot_clear() -> None:
-    # a dict subclass makes marshal decline: the walk, then the real size, still catch the big body
+def test_size_is_checked_as_compact_json_whatever_the_wire_encoding() -> None:
+    from vertex_openai.gemini import limit_request_size
+
+    client = limit_request_size(vertex_openai_client("p", credentials=lambda: "t"), 4096)
+    config = client._vertex_config
+    # 1000 x "\u00e9" is 2000 UTF-8 bytes but 6000 bytes of compact (ASCII-escaped) JSON: refused as before
+    accented = {"model": "m", "messages": [{"role": "user", "content": "\u00e9" * 1000}]}
+    with pytest.raises(RequestTooLargeError, match="4,096-byte limit"):
+        _gemini_body.check_request_size(_built_request(client, accented), config)
+    # over limit / 6 on the wire but under the limit as JSON (data: URLs are never escaped): passes
+    media = {"model": "m", "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 3000}}]}]}
+    _gemini_body.check_request_size(_built_request(client, media), config)
+    bigger = {"model": "m", "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 4100}}]}]}
+    with pytest.raises(RequestTooLargeError, match="4,096-byte limit"):
+        _gemini_body.check_request_size(_built_request(client, bigger), config)
+    # only chat bodies are measured, and not on a deployed endpoint (no documented limit there)
+    other = _built_request(client, accented)
+    other.url = other.url.copy_with(path=other.url.path.replace("/chat/completions", "/embeddings"))
+    _gemini_body.check_request_size(other, config)
+
+
+def test_size_check_still_refuses_bodies_the_walk_cannot_clear() -> None:
     body = {"messages": [OrderedDict(role="user", content="\x00" * 2000)]}
     with pytest.raises(RequestTooLargeError, match="1,000-byte limit"):
         _gemini_body._check_size(body, 1000)
-    # over the fast bound (6 x its marshal size) but under the limit: the walk and the JSON size let it pass
     media = {"messages": [{"role": "user", "content": [{"type": "image_url",
                                                         "image_url": {"url": "data:image/png;base64," + "A" * 900}}]}]}
     size = len(json.dumps(media, separators=(",", ":")))
-    assert (_gemini_body._marshal_bound(media) or 0) > size + 100
-    _gemini_body._check_size(media, size + 100)
     _gemini_body._check_size(media, size)
     with pytest.raises(RequestTooLargeError, match=f"{size:,} bytes"):
         _gemini_body._check_size(media, size - 1)

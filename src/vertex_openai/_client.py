@@ -19,6 +19,7 @@ from ._config import VertexConfig, resolve_config
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
+from .wire._gemini_body import check_request_size
 from .wire._request import prepare_json_body
 from .wire._response import normalize_response_data
 from .wire._sse import VertexSSEDecoder
@@ -346,6 +347,7 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
 
     def _prepare_request(self, request: Any) -> None:
         super()._prepare_request(request)
+        check_request_size(request, self._vertex_config)
         owned = self._vertex_owns(request)
         source = self._vertex_config.token_source
         self._vertex_attach(request, source.token(token_wait(request)) if owned else None)
@@ -366,6 +368,7 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
 
     async def _prepare_request(self, request: Any) -> None:
         await super()._prepare_request(request)
+        check_request_size(request, self._vertex_config)
         owned = self._vertex_owns(request)
         source = self._vertex_config.token_source
         self._vertex_attach(request, await source.atoken(token_wait(request)) if owned else None)

@@ -3,13 +3,13 @@
 Puts back Google's own tool-call ids where `_response` invented distinct ones, drops the thought text we
 exposed on response messages, sends no `model` to a deployed endpoint when asked, and refuses bodies that
 Vertex would reject anyway (both `reasoning_effort` and `thinking_config`, `extra_body` nested too deep,
-inline media over the request-size limit) with a message that says how to fix them.
+inline media over the request-size limit) with a message that says how to fix them. The size check,
+`check_request_size`, runs on the request the SDK built from that body (its bytes are already there).
 """
 
 from __future__ import annotations
 
 import json
-import marshal
 from typing import Any
 
 from openai._types import Omit
@@ -18,9 +18,10 @@ from .._config import VertexConfig
 from ..gemini._limits import DEFAULT_MAX_REQUEST_BYTES, RequestTooLargeError
 from ._response import original_tool_call_id
 
-__all__ = ["prepare_gemini_body", "prepare_gemini_options"]
+__all__ = ["check_request_size", "prepare_gemini_body", "prepare_gemini_options"]
 
 _OPTION = "max_request_bytes"
+_CHAT_PATH = "/chat/completions"
 
 
 def _restore_message(message: Any) -> Any:
@@ -78,24 +79,7 @@ def _upper_bound(value: Any) -> int:
     return 32
 
 
-def _marshal_bound(body: dict[str, Any]) -> int | None:
-    """6 x the `marshal` (version 0) size: an upper bound of the compact JSON size, from one C call.
-
-    Version 0 writes every str in full as UTF-8 (no interning, no back-references), so each value's JSON
-    text is at most 6 times its marshal bytes (a char escapes to at most 6 bytes; every other value, key
-    and separator is covered by its marshal type byte and length). None when marshal refuses the body
-    (a type it does not know, or deeper than its stack limit): then the walk below decides.
-    """
-    try:
-        return 6 * len(marshal.dumps(body, 0))
-    except ValueError:
-        return None
-
-
 def _check_size(body: dict[str, Any], limit: int) -> None:
-    fast = _marshal_bound(body)
-    if fast is not None and fast <= limit:  # the common case, in C: no walk, no serialising twice
-        return
     if _upper_bound(body) <= limit:  # large media as data: URLs (never escaped) stays cheap
         return
     size = len(json.dumps(body, separators=(",", ":")))
@@ -124,9 +108,6 @@ def prepare_gemini_body(body: dict[str, Any], config: VertexConfig) -> dict[str,
             body = {**body, "messages": restored}
     if not config.target.is_openapi and body.get("model") in ("", None) and "model" in body:
         body = {k: v for k, v in body.items() if k != "model"}
-    limit = config.options.get(_OPTION, DEFAULT_MAX_REQUEST_BYTES)
-    if config.target.is_openapi and isinstance(limit, int) and limit > 0:
-        _check_size(body, limit)
     return body
 
 
@@ -143,3 +124,30 @@ def prepare_gemini_options(options: Any, config: VertexConfig) -> None:
     prepared = prepare_gemini_body(body, config)
     if prepared is not options.json_data:  # assigning a pydantic field costs; skip it when nothing changed
         options.json_data = prepared
+
+
+def check_request_size(request: Any, config: VertexConfig) -> None:
+    """Refuse a chat request whose body is over the request-size limit, before it is sent.
+
+    Runs on the request the SDK built, so the body is already serialised: the compact JSON text the
+    limit is checked against is at most 6 times the bytes the SDK wrote (every char takes at least one
+    byte there and escapes to at most six), so a body of up to limit / 6 bytes passes on its length
+    alone, with no second serialisation. A larger chat body is decoded and measured as its compact JSON.
+    """
+    limit = config.options.get(_OPTION, DEFAULT_MAX_REQUEST_BYTES)
+    if not (config.target.is_openapi and isinstance(limit, int) and limit > 0):
+        return
+    try:
+        content = request.content
+    except Exception:  # a streamed upload (files): not a JSON chat body
+        return
+    if not isinstance(content, bytes) or 6 * len(content) <= limit:
+        return
+    if not request.url.path.rstrip("/").endswith(_CHAT_PATH):
+        return
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return
+    if isinstance(body, dict):
+        _check_size(body, limit)
