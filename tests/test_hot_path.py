@@ -241,3 +241,28 @@ def test_default_clock_staleness_matches_the_datetime_comparison() -> None:
     assert source.refresh_count == 2
     source.token()
     assert source.refresh_count == 2  # fresh again: the new stale_at was converted, not the old one reused
+
+
+def test_chat_body_adaptation_short_cuts_keep_their_answers() -> None:
+    from types import MappingProxyType
+
+    from vertex_openai.structured._wire import UnsupportedRequestError, adapt_chat_body
+
+    messages = [{"role": "user", "content": "hi"}]
+    assert adapt_chat_body({"model": "gemini-2.5-flash", "messages": messages}, "jsonschema") is None
+    assert adapt_chat_body({"model": "gemini-2.5-flash", "messages": messages, "tools": []}, "jsonschema") is None
+    schema = {"type": "object", "properties": {"a": {"type": ["string", "null"]}}, "required": ["a"],
+              "additionalProperties": False}
+    loose = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    assert adapt_chat_body({"model": "gemini-3-pro", "messages": messages, "tools": [loose]}, "jsonschema") is None
+    strict = {"type": "function", "function": {"name": "f", "strict": True, "parameters": schema}}
+    rf = MappingProxyType({"type": "json_schema", "json_schema": MappingProxyType({"name": "r", "schema": schema})})
+    with pytest.raises(UnsupportedRequestError):
+        adapt_chat_body({"model": "gemini-2.5-flash", "messages": messages, "tools": [strict], "response_format": rf},
+                        "jsonschema")
+    adapted = adapt_chat_body({"model": "gemini-3-pro", "messages": messages, "tools": [loose, strict],
+                               "response_format": rf}, "jsonschema")
+    assert adapted is not None
+    assert adapted["tools"][0] is loose  # only strict tools are adapted
+    for sent in (adapted["tools"][1]["function"]["parameters"], adapted["response_format"]["json_schema"]["schema"]):
+        assert sent["properties"]["a"] != schema["properties"]["a"]  # list-valued type rewritten

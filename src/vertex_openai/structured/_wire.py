@@ -36,6 +36,8 @@ _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 # Gemini before 3 rejects tools together with a JSON response format (SCHEMA_RULES.md §3).
 _NO_TOOL_COMBINATION = re.compile(r"(^|/)gemini-(1|2)([.-]|$)")
 _CACHE_SIZE = 512
+# isinstance against (dict, Mapping): a plain dict (what the SDK hands us) matches without the ABC machinery
+_MAPPING = (dict, Mapping)
 
 
 class UnsupportedRequestError(ValueError):
@@ -142,21 +144,25 @@ def adapt_chat_body(body: Mapping[str, Any], mode: str) -> dict[str, Any] | None
     """
     if check_mode(mode) == "off":
         return None
+    rf = body.get("response_format")
+    tools = body.get("tools")
+    if rf is None and not tools:
+        return None  # the common chat: no schema to adapt, no combination to check
     profile: Profile = "openapi" if mode == "openapi" else "jsonschema"
     _check_tool_combination(body)
     changes: dict[str, Any] = {}
-    rf = body.get("response_format")
-    if isinstance(rf, Mapping) and rf.get("type") == "json_schema":
+    if isinstance(rf, _MAPPING) and rf.get("type") == "json_schema":
         spec = rf.get("json_schema")
-        if isinstance(spec, Mapping) and "schema" in spec:
+        if isinstance(spec, _MAPPING) and "schema" in spec:
             name = _BAD_NAME_CHARS.sub("_", str(spec.get("name") or ""))[:64] or "response"
             schema = cached_adapt(spec["schema"], profile, "response_format")
             changes["response_format"] = {**rf, "json_schema": {**spec, "name": name, "schema": schema}}
-    tools = body.get("tools")
-    if isinstance(tools, list) and any(_is_strict_function(t) for t in tools):
+    strict = [_is_strict_function(t) for t in tools] if isinstance(tools, list) else []
+    if any(strict):
+        assert isinstance(tools, list)
         new_tools = []
-        for tool in tools:
-            if _is_strict_function(tool) and "parameters" in tool["function"]:
+        for tool, is_strict in zip(tools, strict, strict=True):
+            if is_strict and "parameters" in tool["function"]:
                 function = tool["function"]
                 name = function.get("name")
                 if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
@@ -171,9 +177,9 @@ def adapt_chat_body(body: Mapping[str, Any], mode: str) -> dict[str, Any] | None
 
 def _is_strict_function(tool: Any) -> bool:
     return (
-        isinstance(tool, Mapping)
+        isinstance(tool, _MAPPING)
         and tool.get("type") == "function"
-        and isinstance(tool.get("function"), Mapping)
+        and isinstance(tool.get("function"), _MAPPING)
         and tool["function"].get("strict") is True
     )
 
@@ -182,7 +188,7 @@ def _check_tool_combination(body: Mapping[str, Any]) -> None:
     tools = body.get("tools")
     rf = body.get("response_format")
     model = body.get("model")
-    if not tools or not isinstance(rf, Mapping) or rf.get("type") not in ("json_schema", "json_object"):
+    if not tools or not isinstance(rf, _MAPPING) or rf.get("type") not in ("json_schema", "json_object"):
         return
     if isinstance(model, str) and _NO_TOOL_COMBINATION.search(model):
         raise UnsupportedRequestError(
