@@ -266,3 +266,22 @@ def test_chat_body_adaptation_short_cuts_keep_their_answers() -> None:
     assert adapted["tools"][0] is loose  # only strict tools are adapted
     for sent in (adapted["tools"][1]["function"]["parameters"], adapted["response_format"]["json_schema"]["schema"]):
         assert sent["properties"]["a"] != schema["properties"]["a"]  # list-valued type rewritten
+
+
+def test_token_wait_is_the_largest_numeric_timeout() -> None:
+    from types import SimpleNamespace
+
+    from vertex_openai._http_auth import token_wait
+
+    cases: list[tuple[Any, float | None]] = [
+        ({"connect": 5.0, "read": 60, "write": None, "pool": 5.0}, 60),
+        ({"connect": None, "read": None}, None),
+        ({"connect": 2, "read": 2.5, "write": "7"}, 2.5),
+        ({}, None),
+        (None, None),
+        (30.0, None),  # not a dict of timeouts
+    ]
+    for timeout, expected in cases:
+        request = SimpleNamespace(extensions={"timeout": timeout} if timeout is not None else {})
+        assert token_wait(request) == expected, timeout
+    assert token_wait(SimpleNamespace()) is None

@@ -40,8 +40,11 @@ def token_wait(request: Any) -> float | None:
     timeout = getattr(request, "extensions", {}).get("timeout")
     if not isinstance(timeout, dict):
         return None
-    values = [v for v in timeout.values() if isinstance(v, (int, float))]
-    return max(values) if values else None
+    wait = None  # the largest number among the timeouts (a loop: no list built on every request)
+    for value in timeout.values():
+        if isinstance(value, (int, float)) and (wait is None or value > wait):
+            wait = value
+    return wait
 
 
 def _bearer(request: Any) -> str | None:
