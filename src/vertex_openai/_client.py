@@ -17,6 +17,7 @@ from openai import NOT_GIVEN, NotGiven
 from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
+from ._redact import redact
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
 from .wire._request import prepare_json_body
@@ -156,7 +157,7 @@ class _VertexClientMixin:
 
     def _vertex_bad_json(self, err: ValueError, response: Any) -> openai.APIResponseValidationError:
         text = response.text if not response.is_stream_consumed or response.is_closed else ""
-        snippet = " ".join(str(text).split())[:200]
+        snippet = redact(" ".join(str(text).split())[:200])
         return openai.APIResponseValidationError(
             response=response,
             body=text,

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._redact import redact
+
 __all__ = ["google_error", "hint_for", "retry_delay_seconds", "status_message"]
 
 
@@ -98,4 +100,4 @@ def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, 
     hint = hint_for(status_code, error, url)
     if hint:
         text += f" (hint: {hint})"
-    return text
+    return redact(text)  # the server's text goes into exception text: never a key, JWT or token in it
