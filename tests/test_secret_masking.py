@@ -216,3 +216,15 @@ def test_redact_masks_keys_jwts_tokens_and_random_runs(secret: str) -> None:
 )
 def test_redact_leaves_ordinary_text_alone(text: str) -> None:
     assert redact(text) == text
+
+
+def test_a_token_providers_error_is_masked_and_not_chained(fake: FakeVertex) -> None:
+    def provider() -> str:
+        raise RuntimeError(f"could not sign with {_private_key_pem()} / {JWT}")
+
+    client = vertex_openai_client("fake-project", base_url=fake.base_url, credentials=provider, max_retries=0)
+    with pytest.raises(VertexAuthError) as info:
+        client.chat.completions.create(model="gemini-2.5-flash", messages=MESSAGES)
+    assert "the token provider" in str(info.value) and "RuntimeError: could not sign with <redacted>" in str(info.value)
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert_exception_clean(info.value)

@@ -365,7 +365,7 @@ def default_credentials(scopes: list[str], *, timeout: float = 30.0,
     """
     import google.auth
 
-    request = _BoundedRequest(probe_timeout(metadata_timeout), timeout,
+    request = _BoundedRequest(probe_timeout(min(metadata_timeout, timeout)), timeout,
                               _truthy(os.environ.get("NO_GCE_CHECK")))
     started = time.monotonic()
     failure: str | None = None

@@ -140,10 +140,9 @@ class CallableTokenSource:
             return self._provider()
         except VertexAuthError:
             raise
-        except Exception as err:
-            raise VertexAuthError(
-                f"{self.description} failed: {type(err).__name__}: {redact(str(err))}"
-            ) from err
+        except Exception as err:  # the provider's own words, masked; its traceback is not chained (keys)
+            failure = f"{self.description} failed: {type(err).__name__}: {redact(str(err))}"
+        raise VertexAuthError(failure)
 
     def invalidate(self, token: str) -> None:
         """Nothing is cached here; the provider is simply called again."""
