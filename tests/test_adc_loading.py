@@ -226,3 +226,68 @@ def test_doctor_fails_the_quota_project_check_and_skips_the_token(
     assert "- access token: needs a quota project that can be sent" in result.stdout
     assert "\x1b" not in result.stdout
     assert tokens.calls == 0
+
+
+_FOUND = """
+import vertex_openai
+client = vertex_openai.vertex_openai_client()
+print(client.project, type(client.token_source.credentials).__module__)
+"""
+
+
+def test_a_metadata_server_that_answers_like_google_is_still_used(tmp_path: Path) -> None:
+    """The bounded probe must not get in the way on Google Cloud: credentials and project come from the server."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Metadata(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            body = b"metadata-project" if self.path.endswith("/project/project-id") else b""
+            self.send_response(200 if self.headers.get("Metadata-Flavor") == "Google" else 403)
+            self.send_header("Metadata-Flavor", "Google")
+            self.send_header("Content-Type", "application/text")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
+    Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        env = _no_adc_env(tmp_path, f"127.0.0.1:{server.server_address[1]}")
+        done = subprocess.run([sys.executable, "-c", _FOUND], env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["metadata-project", "google.auth.compute_engine.credentials"]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ({"client_email": "x"}, 'has no "type" field'),
+        ({"type": "\x1b[31mmystery"}, "has an unknown \"type\" '\\x1b[31mmystery'"),  # escaped, not raw
+        ({"type": "authorized_user", "client_id": "c", "client_secret": "s"}, 'has type authorized_user but no '
+         '"refresh_token" field'),
+        ({"type": "service_account", "client_email": "x", "token_uri": "u", "private_key": {"k": 1}},
+         '"private_key" is a JSON object, not a string'),
+        ({"type": "service_account", "client_email": "x", "token_uri": "u", "private_key": "not a key"},
+         '"private_key" is not a PEM key'),
+        ({"type": "service_account", "client_email": "x", "token_uri": "u",
+          "private_key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"},
+         "has type service_account, but google-auth could not load it"),
+    ],
+)
+def test_file_problem_says_what_is_wrong_without_the_content(tmp_path: Path, content: dict[str, Any],
+                                                             words: str) -> None:
+    from vertex_openai._adc import file_problem
+
+    path = tmp_path / "creds.json"
+    path.write_text(json.dumps(content))
+    problem = file_problem(str(path))
+    assert words in problem
+    assert "AAAA" not in problem and "\x1b" not in problem

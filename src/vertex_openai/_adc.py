@@ -171,12 +171,12 @@ def file_problem(path: str) -> str:
     for name in _REQUIRED_FIELDS.get(kind, ()):
         value = info.get(name)
         if value is None:
-            return f'is a {kind} file without its "{name}" field'
+            return f'has type {kind} but no "{name}" field'
         if not isinstance(value, str):
-            return f'is a {kind} file whose "{name}" is a JSON {_json_kind(value)}, not a string'
+            return f'has type {kind}, and its "{name}" is a JSON {_json_kind(value)}, not a string'
     if kind == "service_account" and "-----BEGIN" not in info["private_key"]:
-        return 'is a service_account file whose "private_key" is not a PEM key'
-    return f"is a {kind} file that google-auth could not load"
+        return 'has type service_account, but its "private_key" is not a PEM key'
+    return f"has type {kind}, but google-auth could not load it"
 
 
 def _load_file(path: str, source: str) -> Discovery:
