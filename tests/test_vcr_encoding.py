@@ -14,8 +14,14 @@ import pytest
 import yaml
 
 from vertex_openai import vertex_openai_client
-from vertex_openai.testing import FakeVertex, Fault, replay_credentials, use_cassette, vcr_config
-from vertex_openai.testing._content_coding import CassetteRecordingError
+from vertex_openai.testing import (
+    CassetteRecordingError,
+    FakeVertex,
+    Fault,
+    replay_credentials,
+    use_cassette,
+    vcr_config,
+)
 
 ANSWER = json.dumps({"choices": [{"finish_reason": "stop", "index": 0, "message": {
     "content": "mail alice@corp.example", "role": "assistant"}}], "created": 1, "id": "g", "model": "m",

@@ -18,8 +18,7 @@ import yaml
 from vcr.request import Request
 
 from vertex_openai import vertex_openai_client
-from vertex_openai.testing import FakeVertex, replay_credentials, use_cassette, vcr_config
-from vertex_openai.testing._content_coding import CassetteReplayError
+from vertex_openai.testing import CassetteReplayError, FakeVertex, replay_credentials, use_cassette, vcr_config
 from vertex_openai.testing._vcr import describe_mismatch
 
 CHAT = ("https://us-central1-aiplatform.googleapis.com/v1/projects/acme-prod-4821/locations/us-central1"
