@@ -72,6 +72,13 @@ def test_brotli_when_installed() -> None:
     assert b"user@example.com" in stored["body"]["string"]
 
 
+@pytest.mark.skipif(find_spec("zstandard") is None, reason="no zstandard")
+def test_zstd_when_installed() -> None:
+    zstandard = pytest.importorskip("zstandard")
+    stored = _store(zstandard.ZstdCompressor().compress(ANSWER), "ZSTD, identity")
+    assert b"user@example.com" in stored["body"]["string"]
+
+
 @pytest.mark.parametrize(("encoding", "body", "says"), [
     ("gzip", b"not gzip at all " + ANSWER, "could not be decoded as 'gzip'"),
     ("GZIP, identity", gzip.compress(ANSWER)[:-9], "could not be decoded as 'gzip'"),  # truncated
