@@ -191,3 +191,17 @@ def test_split_secrets_round_trip_through_the_sdk(tmp_path: Path) -> None:
     assert content == SCRUBBED and reasoning == SCRUBBED
     assert json.loads(arguments) == {"owner": "user@example.com", "where": "projects/PROJECT_ID"}
     assert len(yaml.safe_load(text)["interactions"]) == 1
+
+
+def test_stream_scrubbing_is_idempotent_and_before_save_keeps_it() -> None:
+    """vcrpy scrubs again before saving (`before_save_interaction`): a scrubbed stream must come out the same."""
+    chunks = [_chunk({"content": part}) for part in _split(SENTENCE, *CUTS)]
+    chunks += [_chunk({"reasoning_content": [{"type": "text", "text": part}]}) for part in _split(SENTENCE, 20, 50)]
+    config = vcr_config()
+    request = config["before_record_request"](Request("POST", CHAT, b"{}", {"content-type": "application/json"}))
+    once = config["before_record_response"](
+        {"status": {"code": 200, "message": "OK"}, "headers": SSE, "body": {"string": _sse(chunks)}})
+    _, saved = config["before_save_interaction"][0](request, {**once})
+    assert saved["body"]["string"] == once["body"]["string"]
+    twice = config["before_record_response"]({**once})
+    assert twice["body"]["string"] == once["body"]["string"]

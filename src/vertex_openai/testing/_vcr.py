@@ -14,6 +14,7 @@ cannot answer fails, token traffic included.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import inspect
 import json
@@ -184,13 +185,15 @@ class CassetteScrubber:
             self._learn(match.group(0)[len("projects/"):])
         for match in _SERVICE_ACCOUNT_PROJECT.finditer(text):
             self._learn(match.group(1))
-        accepted: list[Span] = []
+        accepted: list[Span] = []  # sorted by start, never overlapping
         for pattern, replacement in self._patterns():
             for match in pattern.finditer(text):
                 start, end = match.span()
-                if end > start and all(end <= a or start >= b for a, b, _ in accepted):
-                    accepted.append((start, end, replacement))
-        return sorted(span for span in accepted if text[span[0]:span[1]] != span[2])
+                at = bisect.bisect_left(accepted, (start,))
+                if end > start and (at == 0 or accepted[at - 1][1] <= start) and (
+                        at == len(accepted) or accepted[at][0] >= end):
+                    accepted.insert(at, (start, end, replacement))
+        return [span for span in accepted if text[span[0]:span[1]] != span[2]]
 
     def scrub_text(self, text: str) -> str:
         """Replace project ids/numbers, emails and token-shaped strings with stable placeholders."""
