@@ -188,13 +188,25 @@ def test_token_traffic_while_replaying_says_what_to_do(cassette_file: Path, coun
 
 def test_replay_with_a_plain_vcrpy_cassette_also_fails_closed(
         cassette_file: Path, counting: CountingServer, no_dns: list[Any]) -> None:
-    """`vcr.use_cassette(path, **vcr_config())`: the kit cannot see the record mode, and still sends nothing."""
+    """`vcr.use_cassette(path, **vcr_config())`, with a cassette file or none at: still nothing is sent."""
     import vcr
 
-    for attempt in _replay_attempts(counting):
-        with vcr.VCR().use_cassette(str(cassette_file), record_mode="none", **vcr_config()):
-            _assert_fails_without_network(attempt, cassette_file)
+    for path in (cassette_file, cassette_file.with_name("missing.yaml")):
+        for attempt in _replay_attempts(counting):
+            with vcr.VCR().use_cassette(str(path), record_mode="none", **vcr_config()):
+                _assert_fails_without_network(attempt, path)
     assert counting.hits == 0 and no_dns == []
+
+
+def test_without_a_cassette_in_sight_token_traffic_becomes_a_stand_in_that_matches_nothing() -> None:
+    """Called outside vcrpy (nothing tells replay from recording), the hook returns a request that no
+    recorded interaction can match and that `before_save_interaction` leaves out of the file."""
+    config = vcr_config()
+    first = config["before_record_request"](Request("POST", "https://oauth2.googleapis.com/token", TOKEN_BODY, FORM))
+    second = config["before_record_request"](Request("POST", "https://oauth2.googleapis.com/token", TOKEN_BODY, FORM))
+    assert first.host == second.host == "token-traffic.vertex-openai.invalid" and first.uri != second.uri
+    assert first.body == b"" and not first.headers
+    assert config["before_save_interaction"][0](first, {"body": {"string": b"{}"}}) is None
 
 
 def test_token_traffic_is_left_out_of_a_plain_vcrpy_recording(tmp_path: Path, counting: CountingServer) -> None:

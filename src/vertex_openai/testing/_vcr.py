@@ -21,6 +21,7 @@ import json
 import os
 import re
 import secrets as _secrets
+import sys
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -84,8 +85,9 @@ class CassetteScrubber:
     `secrets` are extra literal strings (a project id, a customer name) replaced by `PROJECT_ID`/`REDACTED`
     wherever they appear. The hooks are idempotent, because vcrpy also runs them on loaded cassettes.
     `bind(cassette)` tells the scrubber whether the cassette is replaying; `use_cassette()` and the pytest
-    plugin do it. Unbound, token traffic is replaced by a request that matches nothing, so it can be
-    neither answered from a cassette nor sent while replaying, and is left out of the saved file.
+    plugin do it. Unbound, the scrubber asks the vcrpy cassette that called the hook; failing that, token
+    traffic is replaced by a request that matches nothing, so it can be neither answered from a cassette
+    nor sent while replaying, and is left out of the saved file.
     """
 
     def __init__(self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = ()) -> None:
@@ -95,18 +97,10 @@ class CassetteScrubber:
             self._projects.add(env_project)
         self._secrets: set[str] = {s for s in secrets if s}
         self._cassette: Callable[[], Any] = lambda: None
-        self._bound = False
 
     def bind(self, cassette: Any) -> None:
         """Use `cassette.write_protected` to tell replay (fail) from recording (drop); None unbinds."""
         self._cassette = weakref.ref(cassette) if cassette is not None else (lambda: None)
-        self._bound = cassette is not None
-
-    def after_load(self, request: Any, response: Any, cassette: Any) -> tuple[Any, Any]:
-        """`after_load_interaction`: a cassette opened with plain vcrpy binds the scrubber when it loads."""
-        if not self._bound:
-            self._cassette = weakref.ref(cassette)
-        return request, response
 
     # -- vcrpy hooks -----------------------------------------------------------------------------------
     def request(self, request: Any) -> Any:
@@ -132,7 +126,7 @@ class CassetteScrubber:
 
     def dropped(self, request: Any, why: str) -> Any:
         """What a request left out of the cassette becomes: None when recording, an error when replaying."""
-        cassette = self._cassette()
+        cassette = self._cassette() or _calling_cassette()
         if cassette is not None and not getattr(cassette, "write_protected", False):
             return None
         if cassette is not None:
@@ -253,6 +247,23 @@ def _alternation(words: frozenset[str], *, word: bool) -> tuple[re.Pattern[str],
     return (re.compile(rf"(?<![A-Za-z0-9-])(?:{body})(?![A-Za-z0-9-])" if word else f"(?:{body})"),)
 
 
+def _calling_cassette() -> Any:
+    """The vcrpy cassette whose matching or recording called our hook (vcrpy passes hooks the request only).
+
+    vcrpy calls `before_record_request` from the cassette's own methods, a few frames up; None when no
+    caller looks like a cassette (then the caller cannot be told apart and the stand-in request is used).
+    """
+    frame = sys._getframe(1)
+    for _ in range(8):
+        frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return None
+        candidate = frame.f_locals.get("self")
+        if hasattr(candidate, "write_protected") and hasattr(candidate, "play_counts"):
+            return candidate
+    return None
+
+
 def _body_bytes(body: Any) -> bytes:
     if body is None:
         return b""
@@ -326,13 +337,12 @@ def vcr_config(
         "record_on_exception": False,
     }
     ours = ("before_record_request", "before_record_response", "before_save_interaction",
-            "after_load_interaction", "decode_compressed_response")
+            "decode_compressed_response")
     config.update({k: v for k, v in overrides.items() if k not in ours})
     config["before_record_request"] = _RequestHook(scrubber, overrides.get("before_record_request"))
     config["before_record_response"] = _chain(scrubber.response, overrides.get("before_record_response"))
     user_save = overrides.get("before_save_interaction")
     config["before_save_interaction"] = [scrubber.before_save, *_hooks(user_save)]
-    config["after_load_interaction"] = [scrubber.after_load, *_hooks(overrides.get("after_load_interaction"))]
     return config
 
 
