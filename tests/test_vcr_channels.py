@@ -205,3 +205,15 @@ def test_stream_scrubbing_is_idempotent_and_before_save_keeps_it() -> None:
     assert saved["body"]["string"] == once["body"]["string"]
     twice = config["before_record_response"]({**once})
     assert twice["body"]["string"] == once["body"]["string"]
+
+
+def test_an_indented_google_error_keeps_its_layout() -> None:
+    error = [{"error": {"code": 403, "status": "PERMISSION_DENIED",
+                        "message": f"Permission denied on \u2018projects/{PROJECT}\u2019 for {EMAIL}."}}]
+    body = json.dumps(error, indent=2).encode()  # Google writes its error bodies indented
+    stored = _record(body, {"Content-Type": ["application/json"]})
+    _assert_clean(stored)
+    scrubbed = json.loads(stored)
+    message = scrubbed[0]["error"]["message"]
+    assert message == "Permission denied on \u2018projects/PROJECT_ID\u2019 for user@example.com."
+    assert stored == json.dumps(scrubbed, indent=2)

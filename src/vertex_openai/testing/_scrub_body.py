@@ -21,7 +21,13 @@ __all__ = ["Span", "TextScrubber", "apply_spans", "scrub_body_text", "scrub_json
 Span = tuple[int, int, str]
 # Delta fields that carry streamed text, joined per choice.
 _TEXT_CHANNELS = ("content", "reasoning_content", "reasoning", "refusal")
-_STYLES = ((False, (", ", ": ")), (False, (",", ":")), (True, (", ", ": ")), (True, (",", ":")))
+# (ensure_ascii, separators, indent) of the JSON writers we meet: Python's defaults, compact, Google's indent 2.
+_STYLES = [
+    (ascii_only, separators, indent)
+    for indent in (None, 2)
+    for ascii_only in (False, True)
+    for separators in (((", ", ": "), (",", ":")) if indent is None else ((",", ": "),))
+]
 
 
 class TextScrubber(Protocol):
@@ -88,18 +94,19 @@ def _walk(value: Any, scrub: Callable[[str], str], skip: set[tuple[int, str]]) -
 
 
 def _dumps_like(original_text: str, original: Any, value: Any) -> str:
-    """`value` as JSON in the style `original_text` was written in (escapes, separators, surrounding space)."""
+    """`value` as JSON in the style `original_text` was written in (escapes, separators, indent, outer space)."""
     core = original_text.strip()
     head = original_text[: len(original_text) - len(original_text.lstrip())]
     tail = original_text[len(original_text.rstrip()):]
-    ensure_ascii, separators = False, (", ", ": ") if ": " in core else (",", ":")
-    for style_ascii, style_separators in _STYLES:
-        if json.dumps(original, ensure_ascii=style_ascii, separators=style_separators) == core:
-            ensure_ascii, separators = style_ascii, style_separators
+    style: tuple[bool, tuple[str, str], int | None] = (
+        core.isascii() and "\\u" in core, (", ", ": ") if ": " in core else (",", ":"), None)
+    for candidate in _STYLES:
+        ascii_only, separators, indent = candidate
+        if json.dumps(original, ensure_ascii=ascii_only, separators=separators, indent=indent) == core:
+            style = candidate
             break
-    else:
-        ensure_ascii = core.isascii() and "\\u" in core
-    return head + json.dumps(value, ensure_ascii=ensure_ascii, separators=separators) + tail
+    ascii_only, separators, indent = style
+    return head + json.dumps(value, ensure_ascii=ascii_only, separators=separators, indent=indent) + tail
 
 
 def scrub_json_text(text: str, scrubber: TextScrubber) -> str | None:
