@@ -116,7 +116,7 @@ def test_waiters_that_joined_the_failed_refresh_get_the_error_too(thread_start_f
     def joiner() -> None:
         try:
             joined.append(source.token())
-        except BaseException as err:  # noqa: BLE001 - recorded for the assertion
+        except BaseException as err:  # recorded for the assertion
             joined.append(err)
 
     def start_after_a_joiner(self: threading.Thread) -> None:

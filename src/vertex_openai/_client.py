@@ -154,7 +154,7 @@ class _VertexClientMixin:
     def _make_sse_decoder(self) -> Any:
         return VertexSSEDecoder()
 
-    def _vertex_bad_json(self, err: ValueError, response: Any) -> openai.APIResponseValidationError:
+    def _vertex_bad_json(self, err: Exception, response: Any) -> openai.APIResponseValidationError:
         text = response.text if not response.is_stream_consumed or response.is_closed else ""
         snippet = " ".join(str(text).split())[:200]
         return openai.APIResponseValidationError(
@@ -353,7 +353,7 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     def _process_response(self, **kwargs: Any) -> Any:
         try:
             return super()._process_response(**kwargs)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
             raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 
@@ -373,7 +373,7 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     async def _process_response(self, **kwargs: Any) -> Any:
         try:
             return await super()._process_response(**kwargs)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
             raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 

@@ -8,7 +8,6 @@ the client's library wants.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
@@ -69,10 +68,7 @@ class _VertexAuthFlow:
         """Turn Google's RetryInfo into a `retry-after-ms` header, which the SDK's retry loop honours."""
         if response.status_code not in (429, 503) or _RETRY_AFTER_MS in response.headers:
             return
-        try:
-            error = google_error(json.loads(response.content))
-        except ValueError:
-            return
+        error = google_error(response.content)  # None for any body we cannot parse: not a Google error
         delay = retry_delay_seconds(error) if error else None
         if delay is not None:
             capped = max(0.0, min(delay, self._max_retry_delay))
