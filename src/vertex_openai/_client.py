@@ -178,11 +178,16 @@ class _VertexClientMixin:
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> openai.APIStatusError:
         error = google_error(body)
         try:
-            url = str(response.request.url)
+            answered = response.request.url
         except RuntimeError:
-            url = ""
+            answered = None
+        # After a redirect another server may have answered: its error says nothing about Vertex or our token.
+        foreign = answered is not None and not same_origin(answered, self._vertex_config.origin)
         raw = body if isinstance(body, str) else ""
-        message = status_message(response.status_code, error, raw, url)
+        message = status_message(response.status_code, error, raw, str(answered or ""), hint=not foreign)
+        if foreign:
+            port = f":{answered.port}" if answered.port else ""
+            message += f" [answered by {answered.scheme}://{answered.host}{port} after a redirect, not by Vertex AI]"
         refresh_error = response.extensions.get(REFRESH_ERROR_EXTENSION)
         if refresh_error:
             message += f" [refreshing the token after this 401 failed too: {refresh_error}]"

@@ -60,7 +60,18 @@ class _VertexAuthFlow:
         return f"<vertex-openai auth for {self._origin[0]}://{self._origin[1]}>"
 
     def _replay_wanted(self, request: Any, response: Any) -> str | None:
-        if response.status_code != 401 or not same_origin(request.url, self._origin):
+        """The token to replace, when Vertex itself refused it; None for any other answer.
+
+        After redirects `response.request` is the last hop: a 401 from another origin (which never saw our
+        token, httpx drops it across origins) says nothing about the token.
+        """
+        if response.status_code != 401:
+            return None
+        try:
+            answered = response.request
+        except RuntimeError:  # no request attached: judge by the one we sent
+            answered = request
+        if not same_origin(answered.url, self._origin):
             return None
         return _bearer(request)
 

@@ -112,8 +112,9 @@ def hint_for(status_code: int, error: Mapping[str, Any] | None, url: str) -> str
     return None
 
 
-def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, url: str) -> str:
-    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`."""
+def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, url: str, *,
+                   hint: bool = True) -> str:
+    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`; `hint=False` leaves the hint out."""
     text = f"Error code: {status_code}"
     if error:
         status = error.get("status")
@@ -124,7 +125,7 @@ def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, 
     elif raw:
         snippet = " ".join(raw.split())
         text += f" - {snippet[:300]}{'…' if len(snippet) > 300 else ''}"
-    hint = hint_for(status_code, error, url)
-    if hint:
-        text += f" (hint: {hint})"
+    fix = hint_for(status_code, error, url) if hint else None
+    if fix:
+        text += f" (hint: {fix})"
     return text
