@@ -3,8 +3,9 @@
 Google's wire differs in ways that break the SDK's stream accumulator and user code: tool-call deltas
 without `index`, `id: ""` or one id reused for several calls, a whole tool call in one chunk with
 `finish_reason: "stop"`, `role` repeated on every delta, `content` as a list of text parts, thoughts
-inline in the answer, and marked thought text wrapped in `<thought>` tags whose closing tag opens the answer. This module rewrites the raw JSON (non-stream bodies and each stream chunk) so
-the SDK sees OpenAI's shape. Ids we invent embed Google's original, which `restore_request_ids` puts
+inline in the answer, and marked thought text wrapped in `<thought>` tags whose closing tag opens the
+answer. This module rewrites the raw JSON (non-stream bodies and each stream chunk) so the SDK sees
+OpenAI's shape. Ids we invent embed Google's original, which `restore_request_ids` puts
 back on the wire when the messages return, so tool results still match and recordings still replay.
 """
 
