@@ -16,12 +16,12 @@ from openai import NOT_GIVEN, NotGiven
 
 from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
-from ._errors import google_error, retry_delay_seconds, status_message
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
-from ._request import prepare_json_body
-from ._response import normalize_response_data
-from ._schema_wire import check_mode
-from ._sse import VertexSSEDecoder
+from .structured._wire import check_mode
+from .wire._errors import google_error, retry_delay_seconds, status_message
+from .wire._request import prepare_json_body
+from .wire._response import normalize_response_data
+from .wire._sse import VertexSSEDecoder
 
 if TYPE_CHECKING:
     from typing_extensions import Self
