@@ -30,6 +30,6 @@ class UnknownResponseError(openai.OpenAIError, LookupError):
         super().__init__(
             f"No response {response_id!r} in this client's response store. Responses are kept in memory by the "
             f"client that created them (and its copies), up to the {capacity} most recent, and only when created "
-            "with store=True (the default). Pass the earlier output items back in `input` instead, or create the "
-            "client with a larger store (vertex_openai.responses.ResponseStore(max_responses=...))."
+            "with store=True (the default). Pass the earlier output items back in `input` instead, or keep more "
+            "responses with client.responses.store.max_responses = N (shared by the client and its copies)."
         )
