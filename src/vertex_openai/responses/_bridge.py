@@ -13,9 +13,6 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from openai._models import construct_type
-from openai.types.responses import ResponseStreamEvent
-
 from ._errors import ResponsesNotSupportedError
 from ._output import build_response, new_id, response_from_completion
 from ._params import ChatPlan, plan_chat_request
@@ -40,26 +37,6 @@ _PATH_FEATURES = (
 
 def refuse(feature: str, alternative: str) -> typing.NoReturn:
     raise ResponsesNotSupportedError(feature, alternative)
-
-
-def _event_classes() -> dict[str, Any]:
-    union = typing.get_args(ResponseStreamEvent)[0] if typing.get_origin(ResponseStreamEvent) is typing.Annotated \
-        else ResponseStreamEvent
-    out: dict[str, Any] = {}
-    for cls in typing.get_args(union):
-        field = getattr(cls, "model_fields", {}).get("type")
-        for literal in typing.get_args(field.annotation) if field is not None else ():
-            out.setdefault(literal, cls)
-    return out
-
-
-_EVENT_CLASSES = _event_classes()
-
-
-def build_event(data: dict[str, Any]) -> Any:
-    """The installed SDK's event object for one event dict."""
-    cls = _EVENT_CLASSES.get(data["type"])
-    return construct_type(type_=cls if cls is not None else ResponseStreamEvent, value=data)
 
 
 def _input_item_view(item: Mapping[str, Any]) -> dict[str, Any]:

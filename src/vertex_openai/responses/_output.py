@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, cast
+from typing import Any
 
-from openai._models import construct_type
 from openai.types.responses import Response
 
+from ._models import response_model
 from ._signatures import encode_carrier
 
 __all__ = [
@@ -126,8 +126,8 @@ def response_dict(
 
 
 def build_response(data: dict[str, Any]) -> Response:
-    """The installed SDK's `Response` for a wire-shaped dict (built as the SDK builds server answers)."""
-    return cast(Response, construct_type(type_=Response, value=data))
+    """The installed SDK's `Response` for a wire-shaped dict."""
+    return response_model(data)
 
 
 def assistant_message(text: str | None, refusal: str | None, calls: list[dict[str, Any]],

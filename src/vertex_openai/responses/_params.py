@@ -372,7 +372,8 @@ def plan_chat_request(
         messages[:0] = extra.messages
 
     kwargs: dict[str, Any] = {"model": model, "messages": messages}
-    tools, search = _tools(body.get("tools"))
+    given_tools = [_as_dict(t) for t in body.get("tools") or []]
+    tools, search = _tools(given_tools)
     if tools:
         kwargs["tools"] = tools
     if search:
@@ -397,7 +398,7 @@ def plan_chat_request(
                                        "previous_response_id", "truncation", "text", "reasoning", "user",
                                        "service_tier", "top_logprobs", "max_tool_calls", "prompt_cache_key",
                                        "safety_identifier", "store") if body.get(key) is not None}
-    echo["tools"] = [_as_dict(t) for t in body.get("tools") or []]
+    echo["tools"] = given_tools
     echo["tool_choice"] = _as_dict(body["tool_choice"]) if body.get("tool_choice") is not None else "auto"
     echo["parallel_tool_calls"] = body["parallel_tool_calls"] if body.get("parallel_tool_calls") is not None else True
     return ChatPlan(kwargs=kwargs, conversation=conversation, input_items=builder.items, echo=echo,

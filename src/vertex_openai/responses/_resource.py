@@ -9,21 +9,25 @@ are answered by the `Bridge` (chat call or client-side store). Anything else —
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
-from functools import cached_property
+from functools import cached_property, wraps
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
-from openai._base_client import AsyncPaginator
+from openai import NOT_GIVEN
+from openai._base_client import AsyncPaginator, make_request_options
 from openai._models import FinalRequestOptions, construct_type
+from openai._types import NotGiven, Omit
 from openai.resources.responses import AsyncResponses as _SDKAsyncResponses
 from openai.resources.responses import Responses as _SDKResponses
 from openai.resources.responses.input_items import AsyncInputItems as _SDKAsyncInputItems
 from openai.resources.responses.input_items import InputItems as _SDKInputItems
 
-from ._bridge import Bridge, build_event, refuse
+from ._bridge import Bridge, refuse
 from ._events import StreamTranslator
+from ._models import event_model, response_model
 from ._output import new_id
 from ._params import ChatPlan
 from ._store import ResponseStore
@@ -33,6 +37,33 @@ __all__ = ["AsyncResponses", "AsyncResponsesEventStream", "Responses", "Response
 _NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
 _TOKENS_HELP = "Use usage.input_tokens from a response, or Vertex AI's countTokens method through google-genai."
 _CONNECT_HELP = "Use responses.create(stream=True) or responses.stream(); they stream over HTTP."
+
+
+_REQUEST_OPTIONS = ("extra_headers", "extra_query", "extra_body", "timeout")
+
+
+def _accepted(create: Any) -> frozenset[str]:
+    return frozenset(inspect.signature(create).parameters) - {"self"}
+
+
+_SYNC_NAMES = _accepted(_SDKResponses.create)
+_ASYNC_NAMES = _accepted(_SDKAsyncResponses.create)
+
+
+def _direct_request(kwargs: dict[str, Any], accepted: frozenset[str]) -> tuple[dict[str, Any], Any]:
+    """The body and request options `responses.create(**kwargs)` would post, without the SDK's transform.
+
+    The SDK's `create` runs its generic TypedDict transform over the parameters before posting; the bridge
+    reads the parameters itself (pydantic items and parts included), so `create` skips that step, which
+    is most of what a bridged call would otherwise add on top of the chat call.
+    """
+    unknown = kwargs.keys() - accepted
+    if unknown:
+        raise TypeError(f"responses.create() got unexpected keyword arguments: {sorted(unknown)}")
+    body = {k: v for k, v in kwargs.items() if k not in _REQUEST_OPTIONS and not isinstance(v, (NotGiven, Omit))}
+    options = make_request_options(extra_headers=kwargs.get("extra_headers"), extra_query=kwargs.get("extra_query"),
+                                   extra_body=kwargs.get("extra_body"), timeout=kwargs.get("timeout", NOT_GIVEN))
+    return body, options
 
 
 def _translator(plan: ChatPlan, body: Any) -> StreamTranslator:
@@ -58,17 +89,19 @@ class ResponsesEventStream(openai.Stream[Any]):
         self._iterator = self._events(translator, bridge, plan, body)
 
     def _events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan, body: Any) -> Iterator[Any]:
-        for event in translator.start():
-            yield build_event(event)
+        start = translator.start()
+        snapshot = response_model(start[0]["response"])
+        for event in start:
+            yield event_model(event, snapshot)
         for chunk in self._chat_stream:
             for event in translator.feed(chunk):
-                yield build_event(event)
+                yield event_model(event)
         events = translator.finish()
-        final = build_event(events[-1])
-        bridge.remember(final.response, plan, translator.assistant, translator.signed, body)
+        final = response_model(events[-1]["response"])
+        bridge.remember(final, plan, translator.assistant, translator.signed, body)
         for event in events[:-1]:
-            yield build_event(event)
-        yield final
+            yield event_model(event)
+        yield event_model(events[-1], final)
 
 
 class AsyncResponsesEventStream(openai.AsyncStream[Any]):
@@ -85,17 +118,19 @@ class AsyncResponsesEventStream(openai.AsyncStream[Any]):
 
     async def _events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
                       body: Any) -> AsyncIterator[Any]:
-        for event in translator.start():
-            yield build_event(event)
+        start = translator.start()
+        snapshot = response_model(start[0]["response"])
+        for event in start:
+            yield event_model(event, snapshot)
         async for chunk in self._chat_stream:
             for event in translator.feed(chunk):
-                yield build_event(event)
+                yield event_model(event)
         events = translator.finish()
-        final = build_event(events[-1])
-        bridge.remember(final.response, plan, translator.assistant, translator.signed, body)
+        final = response_model(events[-1]["response"])
+        bridge.remember(final, plan, translator.assistant, translator.signed, body)
         for event in events[:-1]:
-            yield build_event(event)
-        yield final
+            yield event_model(event)
+        yield event_model(events[-1], final)
 
 
 def _page(page_cls: Any, data: dict[str, Any], client: Any, model: Any, path: str) -> Any:
@@ -177,6 +212,13 @@ class Responses(_SDKResponses):
     def connect(self, *args: Any, **kwargs: Any) -> Any:
         refuse("responses.connect (WebSocket mode)", _CONNECT_HELP)
 
+    if not TYPE_CHECKING:  # type checkers keep the SDK's own overloads
+
+        @wraps(_SDKResponses.create)
+        def create(self, **kwargs: Any) -> Any:
+            body, options = _direct_request(kwargs, _SYNC_NAMES)
+            return self._bridge_post("/responses", body=body, options=options, stream=bool(body.get("stream")))
+
     def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
                      stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
         self._bridge.check_post(path, options)
@@ -221,6 +263,14 @@ class AsyncResponses(_SDKAsyncResponses):
 
     def connect(self, *args: Any, **kwargs: Any) -> Any:
         refuse("responses.connect (WebSocket mode)", _CONNECT_HELP)
+
+    if not TYPE_CHECKING:
+
+        @wraps(_SDKAsyncResponses.create)
+        async def create(self, **kwargs: Any) -> Any:
+            body, options = _direct_request(kwargs, _ASYNC_NAMES)
+            return await self._bridge_post("/responses", body=body, options=options,
+                                           stream=bool(body.get("stream")))
 
     async def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
                            stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
