@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 from typing import Any
@@ -10,7 +11,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from vertex_openai import vertex_openai_client
+from vertex_openai import async_vertex_openai_client, vertex_openai_client
 from vertex_openai.responses import ResponsesNotSupportedError, UnknownResponseError
 from vertex_openai.testing import FakeCredentials, FakeVertex, Fault, Reply, google_error_body
 
@@ -131,15 +132,13 @@ def test_unsupported_features_are_refused_before_sending(fake: FakeVertex, creds
     assert fake.requests == []
 
 
-def test_cancel_compact_token_counting_and_raw_responses_are_refused(fake: FakeVertex,
+def test_cancel_compact_and_token_counting_are_refused(fake: FakeVertex,
                                                                       creds: FakeCredentials) -> None:
     responses = _client(fake, creds).responses
     with pytest.raises(ResponsesNotSupportedError, match="cancel"):
         responses.cancel("resp_1")
     with pytest.raises(ResponsesNotSupportedError, match="input_tokens"):
         responses.input_tokens.count(model=MODEL, input="hi")
-    with pytest.raises(ResponsesNotSupportedError, match="with_raw_response"):
-        responses.with_raw_response.create(model=MODEL, input="hi")
     if hasattr(responses, "compact"):
         with pytest.raises(ResponsesNotSupportedError, match="compact"):
             responses.compact(model=MODEL, input="hi")
@@ -239,3 +238,32 @@ def test_google_list_wrapped_429_is_a_rate_limit_error(fake: FakeVertex, creds: 
     fake.fail_next(Fault(status=429, body=google_error_body(429, "RESOURCE_EXHAUSTED", message)))
     with pytest.raises(openai.RateLimitError, match="Resource exhausted"):
         _client(fake, creds, max_retries=0).responses.create(model=MODEL, input="hi")
+
+
+def test_raw_and_streaming_response_wrappers_expose_the_chat_exchange(fake: FakeVertex,
+                                                                       creds: FakeCredentials) -> None:
+    responses = _client(fake, creds).responses
+    raw = responses.with_raw_response.create(model=MODEL, input="raw please")
+    assert raw.http_response.status_code == 200 and raw.http_request.url.path.endswith("/chat/completions")
+    parsed = raw.parse()
+    assert isinstance(parsed, openai.types.responses.Response) and parsed.output_text == "You said: raw please"
+    assert raw.parse() is parsed and responses.retrieve(parsed.id).id == parsed.id  # translated and stored once
+    with responses.with_streaming_response.create(model=MODEL, input="stream raw", stream=True) as streamed:
+        events = [event.type for event in streamed.parse()]
+    assert events[0] == "response.created" and events[-1] == "response.completed"
+    _assert_only_chat(fake)
+
+
+def test_async_streaming_response_wrapper_as_openai_agents_uses_it(fake: FakeVertex,
+                                                                    creds: FakeCredentials) -> None:
+    async def run() -> list[str]:
+        client = async_vertex_openai_client("fake-project", base_url=fake.base_url, credentials=creds)
+        manager = client.responses.with_streaming_response.create(model=MODEL, input="agents", stream=True)
+        response = await manager.__aenter__()
+        try:
+            return [event.type async for event in await response.parse()]
+        finally:
+            await manager.__aexit__(None, None, None)
+
+    types = asyncio.run(run())
+    assert types[:2] == ["response.created", "response.in_progress"] and types[-1] == "response.completed"

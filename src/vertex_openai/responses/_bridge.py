@@ -22,7 +22,6 @@ __all__ = ["Bridge", "refuse"]
 
 _RESPONSE_PATH = re.compile(r"^/responses/(?P<id>[^/]+)$")
 _INPUT_ITEMS_PATH = re.compile(r"^/responses/(?P<id>[^/]+)/input_items$")
-_RAW_HEADER = "x-stainless-raw-response"
 
 _PATH_FEATURES = (
     (re.compile(r"^/responses/[^/]+/cancel$"), "responses.cancel",
@@ -73,11 +72,6 @@ class Bridge:
                 refuse(feature, alternative)
         if path != "/responses":
             refuse(f"POST {path}", "Only responses.create / parse / stream are bridged to Chat Completions.")
-        headers = options.get("headers") or {}
-        if any(str(k).lower() == _RAW_HEADER for k in headers):
-            refuse("responses.with_raw_response / with_streaming_response",
-                   "There is no raw Responses HTTP exchange to return; call responses.create() for the Response, or "
-                   "client.chat.completions.with_raw_response for the underlying HTTP answer.")
 
     @staticmethod
     def response_id_of(path: str) -> str:

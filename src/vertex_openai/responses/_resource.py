@@ -4,7 +4,7 @@
 its `get_final_response()` accumulator), `retrieve`, `delete` and `input_items.list` keep that SDK's
 signatures, validation and parsing. Only the transport differs: the resource's `_post`/`_get`/`_delete`
 are answered by the `Bridge` (chat call or client-side store). Anything else — `cancel`, `compact`,
-`input_tokens`, `connect`, raw responses — raises `ResponsesNotSupportedError` before sending.
+`input_tokens`, `connect` — raises `ResponsesNotSupportedError` before sending.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from ._events import StreamTranslator
 from ._models import event_model, response_model
 from ._output import new_id
 from ._params import ChatPlan
+from ._raw import raw_mode, translated_raw
 from ._store import ResponseStore
 
 __all__ = ["AsyncResponses", "AsyncResponsesEventStream", "Responses", "ResponsesEventStream"]
@@ -225,10 +226,17 @@ class Responses(_SDKResponses):
         body = body or {}
         plan = self._bridge.plan(body, options)
         completions = self._client.chat.completions
+        mode = raw_mode(options)
         if stream:
             chat_stream = completions.create(**_stream_kwargs(plan, options))
-            return ResponsesEventStream(chat_stream, _translator(plan, body), self._bridge, plan, body)
+
+            def events(chat: Any) -> Any:
+                return ResponsesEventStream(chat, _translator(plan, body), self._bridge, plan, body)
+
+            return translated_raw(chat_stream, events) if mode else events(chat_stream)
         completion = completions.create(**plan.kwargs, **Bridge.request_options(options))
+        if mode:
+            return translated_raw(completion, lambda chat: self._bridge.finish(chat, plan, body, options))
         return self._bridge.finish(completion, plan, body, options)
 
     def _bridge_get(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, stream: bool = False,
@@ -278,10 +286,17 @@ class AsyncResponses(_SDKAsyncResponses):
         body = body or {}
         plan = self._bridge.plan(body, options)
         completions = self._client.chat.completions
+        mode = raw_mode(options)
         if stream:
             chat_stream = await completions.create(**_stream_kwargs(plan, options))
-            return AsyncResponsesEventStream(chat_stream, _translator(plan, body), self._bridge, plan, body)
+
+            def events(chat: Any) -> Any:
+                return AsyncResponsesEventStream(chat, _translator(plan, body), self._bridge, plan, body)
+
+            return translated_raw(chat_stream, events) if mode else events(chat_stream)
         completion = await completions.create(**plan.kwargs, **Bridge.request_options(options))
+        if mode:
+            return translated_raw(completion, lambda chat: self._bridge.finish(chat, plan, body, options))
         return self._bridge.finish(completion, plan, body, options)
 
     async def _bridge_get(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, stream: bool = False,
