@@ -267,3 +267,23 @@ def test_async_streaming_response_wrapper_as_openai_agents_uses_it(fake: FakeVer
 
     types = asyncio.run(run())
     assert types[:2] == ["response.created", "response.in_progress"] and types[-1] == "response.completed"
+
+
+def test_same_client_restores_signatures_even_without_the_reasoning_items(fake: FakeVertex,
+                                                                         creds: FakeCredentials) -> None:
+    client = _client(fake, creds)
+    fake.reply_next(Reply(content=None, tool_calls=[_add_call({"a": 2, "b": 3})]))
+    call = next(item for item in _tool_turn(client, store=False).output if item.type == "function_call")
+    items = [{"role": "user", "content": "add 2 and 3"},
+             {"type": "function_call", "call_id": call.call_id, "name": call.name, "arguments": call.arguments},
+             {"type": "function_call_output", "call_id": call.call_id, "output": "5"}]
+    assert client.responses.create(model=GEMINI_3, input=items, tools=[ADD_TOOL]).status == "completed"
+
+
+def test_async_raw_response_parses_to_a_response(fake: FakeVertex, creds: FakeCredentials) -> None:
+    async def run() -> Any:
+        client = async_vertex_openai_client("fake-project", base_url=fake.base_url, credentials=creds)
+        raw = await client.responses.with_raw_response.create(model=MODEL, input="async raw")
+        return raw.parse()
+
+    assert asyncio.run(run()).output_text == "You said: async raw"

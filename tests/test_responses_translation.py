@@ -181,3 +181,14 @@ def test_store_is_bounded_least_recently_used_first() -> None:
         store.get("b")
     with pytest.raises(ValueError, match="max_responses"):
         ResponseStore(max_responses=0)
+
+
+def test_usage_is_zero_when_google_sends_none() -> None:
+    translator = StreamTranslator(response_id="resp_2", model="m", echo={}, want_summary=False)
+    translator.start()
+    translator.feed(_chunk({"role": "assistant", "content": "hi"}, "stop"))
+    translator.finish()
+    assert translator.final is not None
+    assert translator.final["usage"] == {"input_tokens": 0, "input_tokens_details": {"cached_tokens": 0},
+                                         "output_tokens": 0, "output_tokens_details": {"reasoning_tokens": 0},
+                                         "total_tokens": 0}
