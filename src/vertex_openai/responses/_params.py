@@ -236,11 +236,12 @@ class _Builder:
             self.messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
 
 
+_REFUSED = tuple((name, why) for name, (treatment, why) in PARAMETERS.items() if treatment == REFUSED)
+
+
 def _check_refusals(body: Mapping[str, Any]) -> None:
-    for name, (treatment, why) in PARAMETERS.items():
-        if treatment != REFUSED or name not in body:
-            continue
-        value = body[name]
+    for name, why in _REFUSED:
+        value = body.get(name)
         if value is None or value is False or value == [] or value == {}:
             continue
         raise ResponsesNotSupportedError(f"{name}= ({why})", _REFUSAL_HELP[name])
