@@ -50,10 +50,13 @@ def _fast(cls: Any, values: dict[str, Any]) -> Any:
         template = cls.construct()  # type: ignore[attr-defined]
         mutable = tuple(k for k, v in template.__dict__.items() if isinstance(v, (list, dict, set)))
         base = _TEMPLATES[cls] = (dict(template.__dict__), mutable, template.__pydantic_private__,
-                                  cls.model_fields)  # type: ignore[attr-defined]
+                                  cls.model_fields.keys())  # type: ignore[attr-defined]
     defaults, mutable, private, fields = base
-    given = {k: v for k, v in values.items() if k in fields}
-    extra = {k: v for k, v in values.items() if k not in fields} if len(given) < len(values) else {}
+    if values.keys() <= fields:  # the common case: every key is a field of this SDK release
+        given, extra = values, {}
+    else:
+        given = {k: v for k, v in values.items() if k in fields}
+        extra = {k: v for k, v in values.items() if k not in fields}
     data = {**defaults, **given}
     for key in mutable:  # a default list or dict of its own for each object, as pydantic gives
         if key not in given:
@@ -107,7 +110,7 @@ def response_model(data: dict[str, Any]) -> Response:
             values[key] = [item_model(item) for item in value]
         elif key == "usage" and isinstance(value, dict):
             values[key] = _usage_model(value)
-        elif key in _RESPONSE_DIRECT or not isinstance(value, (dict, list)):
+        elif key in _RESPONSE_DIRECT or not isinstance(value, (dict, list)) or not value:
             values[key] = value
         else:
             annotation = _field_type(Response, key)

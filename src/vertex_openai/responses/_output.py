@@ -7,8 +7,8 @@ SDK's `Response` class (and its `output_text`, `to_dict()`, ...).
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from typing import Any
 
 from openai.types.responses import Response
@@ -32,13 +32,16 @@ __all__ = [
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
+    return f"{prefix}_{os.urandom(16).hex()}"
 
 
 def extra_of(obj: Any, name: str = "extra_content") -> Any:
     """An extra (non-OpenAI) field of an SDK model or dict, e.g. Gemini's `extra_content`."""
     if isinstance(obj, dict):
         return obj.get(name)
+    extra = getattr(obj, "__pydantic_extra__", None)  # a dict lookup, not pydantic's failing __getattr__
+    if isinstance(extra, dict):
+        return extra.get(name)
     return getattr(obj, name, None)
 
 
