@@ -139,6 +139,11 @@ def test_cancel_compact_and_token_counting_are_refused(fake: FakeVertex,
         responses.cancel("resp_1")
     with pytest.raises(ResponsesNotSupportedError, match="input_tokens"):
         responses.input_tokens.count(model=MODEL, input="hi")
+    with pytest.raises(ResponsesNotSupportedError, match="stream=True"), \
+            responses.stream(response_id="resp_1"):  # type: ignore[call-overload]
+        pass
+    with pytest.raises(ResponsesNotSupportedError, match="client-side store"):
+        responses.with_raw_response.retrieve("resp_1")
     if hasattr(responses, "compact"):
         with pytest.raises(ResponsesNotSupportedError, match="compact"):
             responses.compact(model=MODEL, input="hi")

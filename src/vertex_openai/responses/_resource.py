@@ -67,6 +67,13 @@ def _direct_request(kwargs: dict[str, Any], accepted: frozenset[str]) -> tuple[d
     return body, options
 
 
+def _no_raw_store_call(options: Mapping[str, Any]) -> None:
+    if raw_mode(options):
+        refuse("with_raw_response / with_streaming_response for retrieve, delete and input_items",
+               "These are answered from the client-side store, with no HTTP exchange; call them without the "
+               "raw-response wrapper.")
+
+
 def _translator(plan: ChatPlan, body: Any) -> StreamTranslator:
     return StreamTranslator(response_id=new_id("resp"), model=str(body.get("model") or ""), echo=plan.echo,
                             want_summary=plan.want_summary)
@@ -150,6 +157,7 @@ class InputItems(_SDKInputItems):
         self._get_api_list = self._local_list  # type: ignore[method-assign,assignment]
 
     def _local_list(self, path: str, *, page: Any, model: Any, options: Any = _NO_OPTIONS, **_: Any) -> Any:
+        _no_raw_store_call(options)
         return _page(page, self._bridge.input_items(path, options), self._client, model, path)
 
 
@@ -171,6 +179,7 @@ class AsyncInputItems(_SDKAsyncInputItems):
         self._get_api_list = self._local_list  # type: ignore[method-assign,assignment]
 
     def _local_list(self, path: str, *, page: Any, model: Any, options: Any = _NO_OPTIONS, **_: Any) -> Any:
+        _no_raw_store_call(options)
         local = _page(page, self._bridge.input_items(path, options), self._client, model, path)
         return _LocalPaginator(local, self._client, FinalRequestOptions.construct(method="get", url=path), page,
                                model)
@@ -241,9 +250,11 @@ class Responses(_SDKResponses):
 
     def _bridge_get(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, stream: bool = False,
                     **_: Any) -> Any:
+        _no_raw_store_call(options)
         return self._bridge.retrieve(path, stream)
 
     def _bridge_delete(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, **_: Any) -> None:
+        _no_raw_store_call(options)
         self._bridge.delete(path)
 
 
@@ -301,7 +312,9 @@ class AsyncResponses(_SDKAsyncResponses):
 
     async def _bridge_get(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, stream: bool = False,
                           **_: Any) -> Any:
+        _no_raw_store_call(options)
         return self._bridge.retrieve(path, stream)
 
     async def _bridge_delete(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, **_: Any) -> None:
+        _no_raw_store_call(options)
         self._bridge.delete(path)
