@@ -132,7 +132,8 @@ class Bridge:
 
     def finish(self, completion: Any, plan: ChatPlan, body: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
         data, assistant, signed = response_from_completion(
-            completion, plan.echo, response_id=new_id("resp"), created_at=time.time(), want_summary=plan.want_summary
+            completion, plan.echo, response_id=new_id("resp"), created_at=int(time.time()),
+            want_summary=plan.want_summary,
         )
         response = build_response(data)
         self.remember(response, plan, assistant, signed, body)

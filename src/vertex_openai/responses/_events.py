@@ -51,7 +51,7 @@ class StreamTranslator:
     model: str
     echo: dict[str, Any]
     want_summary: bool
-    created_at: float = field(default_factory=time.time)
+    created_at: float = field(default_factory=lambda: int(time.time()))
     sequence: int = 0
     output: list[dict[str, Any]] = field(default_factory=list)
     signed: dict[str, Any] = field(default_factory=dict)
@@ -126,6 +126,8 @@ class StreamTranslator:
         events: list[dict[str, Any]] = []
         if getattr(chunk, "usage", None) is not None:
             self._usage = chunk.usage
+        if chunk.model:  # the model Google reports (the final Response shows it, as a non-stream one does)
+            self.model = chunk.model
         if not chunk.choices:
             return events
         choice = chunk.choices[0]

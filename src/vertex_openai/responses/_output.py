@@ -124,7 +124,7 @@ def response_dict(
     if usage is not None:
         data["usage"] = usage
     if status == "completed":
-        data["completed_at"] = time.time()
+        data["completed_at"] = int(time.time())
     return data
 
 
