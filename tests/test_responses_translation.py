@@ -103,6 +103,8 @@ def test_fast_objects_equal_what_the_sdks_constructor_builds() -> None:
     for event in events:
         mine, theirs = event_model(event), construct_type(type_=ResponseStreamEvent, value=event)
         assert type(mine) is type(theirs) and mine.to_dict() == theirs.to_dict(), event["type"]
+        for nested in ("part", "item", "response"):
+            assert type(getattr(mine, nested, None)) is type(getattr(theirs, nested, None)), event["type"]
 
 
 def test_input_items_map_onto_chat_messages() -> None:

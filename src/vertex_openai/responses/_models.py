@@ -143,7 +143,7 @@ def event_model(event: dict[str, Any], response: Any = None) -> Any:
     if "item" in values:
         values["item"] = item_model(values["item"])
     if "part" in values:
-        part_type = _field_type(cls, "part")
-        values["part"] = construct_type(type_=part_type, value=values["part"]) if part_type is not None \
-            else values["part"]
+        part, part_type = values["part"], _field_type(cls, "part")
+        known = part_type if isinstance(part_type, type) else _PARTS.get(part.get("type", ""))
+        values["part"] = _fast(known, part) if known is not None else construct_type(type_=part_type, value=part)
     return _fast(cls, values)
