@@ -93,7 +93,7 @@ class _VertexClientMixin:
         _vertex_config: VertexConfig | None = None,
         **openai_kwargs: Any,
     ) -> None:
-        """See the README's configuration table; unknown keywords go to the openai client as they are."""
+        """See docs/configuration.md; unknown keywords go to the openai client as they are."""
         config, sdk_kwargs = _init_kwargs(
             project, location, endpoint=endpoint, api_version=api_version, credentials=credentials,
             base_url=base_url, token_refresh_margin=token_refresh_margin,
@@ -158,7 +158,7 @@ class _VertexClientMixin:
     def _make_sse_decoder(self) -> Any:
         return VertexSSEDecoder()
 
-    def _vertex_bad_json(self, err: ValueError, response: Any) -> openai.APIResponseValidationError:
+    def _vertex_bad_json(self, err: Exception, response: Any) -> openai.APIResponseValidationError:
         text = response.text if not response.is_stream_consumed or response.is_closed else ""
         snippet = " ".join(str(text).split())[:200]
         return openai.APIResponseValidationError(
@@ -182,11 +182,16 @@ class _VertexClientMixin:
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> openai.APIStatusError:
         error = google_error(body)
         try:
-            url = str(response.request.url)
+            answered = response.request.url
         except RuntimeError:
-            url = ""
+            answered = None
+        # After a redirect another server may have answered: its error says nothing about Vertex or our token.
+        foreign = answered is not None and not same_origin(answered, self._vertex_config.origin)
         raw = body if isinstance(body, str) else ""
-        message = status_message(response.status_code, error, raw, url)
+        message = status_message(response.status_code, error, raw, str(answered or ""), hint=not foreign)
+        if foreign:
+            port = f":{answered.port}" if answered.port else ""
+            message += f" [answered by {answered.scheme}://{answered.host}{port} after a redirect, not by Vertex AI]"
         refresh_error = response.extensions.get(REFRESH_ERROR_EXTENSION)
         if refresh_error:
             message += f" [refreshing the token after this 401 failed too: {refresh_error}]"
@@ -317,7 +322,7 @@ def _init_kwargs(
 ) -> tuple[VertexConfig, dict[str, Any]]:
     _reject_openai_only(openai_kwargs)
     _check_sdk_options(openai_kwargs)
-    # schema_adaptation="jsonschema" | "openapi" | "off" (README "Structured output"); also on copy().
+    # schema_adaptation="jsonschema" | "openapi" | "off" (docs/structured-output.md); also on copy().
     schema_adaptation = openai_kwargs.pop("schema_adaptation", None)
     for name in _OPENAI_ONLY:
         openai_kwargs.pop(name, None)
@@ -364,7 +369,7 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     def _process_response(self, **kwargs: Any) -> Any:
         try:
             return super()._process_response(**kwargs)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
             raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 
@@ -389,17 +394,17 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     async def _process_response(self, **kwargs: Any) -> Any:
         try:
             return await super()._process_response(**kwargs)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
             raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 
 def vertex_openai_client(project: str | None = None, location: str | None = None, **kwargs: Any) -> OpenAI:
-    """An `openai.OpenAI` for Vertex AI. See the README's configuration table for every keyword."""
+    """An `openai.OpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
     return OpenAI(project, location, **kwargs)
 
 
 def async_vertex_openai_client(
     project: str | None = None, location: str | None = None, **kwargs: Any
 ) -> AsyncOpenAI:
-    """An `openai.AsyncOpenAI` for Vertex AI. See the README's configuration table for every keyword."""
+    """An `openai.AsyncOpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
     return AsyncOpenAI(project, location, **kwargs)
