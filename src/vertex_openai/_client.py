@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -18,6 +19,7 @@ from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
 from ._redact import redact
+from .responses import AsyncResponses, Responses, ResponseStore
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
 from .wire._request import prepare_json_body
@@ -70,6 +72,7 @@ class _VertexClientMixin:
 
     _vertex_config: VertexConfig
     _vertex_auth: Any
+    _vertex_responses_store: ResponseStore
     _custom_headers: Mapping[str, str]
     _custom_query: Mapping[str, object]
     _client: Any
@@ -103,6 +106,7 @@ class _VertexClientMixin:
 
     def _vertex_setup(self, config: VertexConfig, explicit_headers: Mapping[str, str] | None) -> None:
         self._vertex_config = config
+        self._vertex_responses_store = ResponseStore()
         self._vertex_auth = auth_for(self._client, config.token_source, config.origin, config.max_retry_delay)
         # Never send the OpenAI org/project headers or headers from OPENAI_CUSTOM_HEADERS to Google.
         object.__setattr__(self, "organization", None)
@@ -244,7 +248,9 @@ class _VertexClientMixin:
             set_default_query=set_default_query,
         )
         cls: Any = type(self)
-        return cls(_vertex_config=config, **kwargs, **_extra_kwargs)  # type: ignore[no-any-return]
+        client = cls(_vertex_config=config, **kwargs, **_extra_kwargs)
+        client._vertex_responses_store = self._vertex_responses_store  # copies share previous_response_id state
+        return client  # type: ignore[no-any-return]
 
     with_options = copy  # type: ignore[assignment]
 
@@ -346,6 +352,11 @@ def _init_kwargs(
 class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
 
+    @cached_property
+    def responses(self) -> Responses:
+        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        return Responses(self, self._vertex_responses_store)
+
     def _prepare_options(self, options: Any) -> Any:
         options = super()._prepare_options(options)
         return prepare_json_body(options, self._vertex_config)
@@ -365,6 +376,11 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
 
 class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
+
+    @cached_property
+    def responses(self) -> AsyncResponses:
+        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        return AsyncResponses(self, self._vertex_responses_store)
 
     async def _prepare_options(self, options: Any) -> Any:
         options = await super()._prepare_options(options)

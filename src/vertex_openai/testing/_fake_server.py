@@ -20,6 +20,7 @@ from typing import Any
 from ._fake_credentials import FakeCredentials
 from ._fake_replies import chunk_bodies, completion_body, last_user_text, with_thoughts
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
+from ._fake_signatures import signature_rejection, with_signatures
 from ._schema_instance import instance_for_schema
 from ._schema_rules import schema_rejection
 
@@ -50,6 +51,7 @@ class FakeVertex:
         responder: Callable[[dict[str, Any]], Reply | None] | None = None,
         keep_requests: bool = True,
         strict_schemas: bool | str = False,
+        thought_signatures: bool = True,
     ) -> None:
         self.project = project
         self.location = location
@@ -59,6 +61,8 @@ class FakeVertex:
         self.responder = responder
         # True / "jsonschema" / "openapi": answer Google's 400 for schemas Google rejects (see _schema_rules).
         self.strict_schemas = "jsonschema" if strict_schemas is True else (strict_schemas or None)
+        # Gemini 3 models: sign the first tool call of a reply, answer 400 when a follow-up drops a signature.
+        self.thought_signatures = thought_signatures
         self.requests: list[RecordedRequest] = []
         # keep_requests=False: long benchmarks count requests without storing them (flat memory).
         self.keep_requests = keep_requests
@@ -279,9 +283,14 @@ class _Handler(BaseHTTPRequestHandler):
             if rejection is not None:
                 self._error(*rejection)
                 return
+        if fake.thought_signatures and (rejection := signature_rejection(body)) is not None:
+            self._error(*rejection)
+            return
         reply = reply or fake._default_reply(body)
         reply = with_thoughts(reply, body)
         completion_id = f"fake-{number}"
+        if fake.thought_signatures:
+            reply = with_signatures(reply, body, completion_id)
         if body.get("stream"):
             self._stream(body, reply, completion_id)
         else:
