@@ -8,6 +8,7 @@ and `with_options`; we add the Vertex URL, a Google token on every attempt (plus
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from openai import NOT_GIVEN, NotGiven
 
 from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
+from ._fake_mode import fake_mode_from_env
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
@@ -316,6 +318,12 @@ def _init_kwargs(
     for name in _OPENAI_ONLY:
         openai_kwargs.pop(name, None)
     if vertex_config is None:
+        if base_url is None and credentials is None:
+            # VERTEX_OPENAI_FAKE_BASE_URL + VERTEX_OPENAI_FAKE_TOKEN: a loopback fake, its token, no Google login.
+            fake = fake_mode_from_env()
+            if fake is not None:
+                warnings.warn(fake.warning, UserWarning, stacklevel=4)
+                base_url, credentials = fake.base_url, fake.token_provider()
         vertex_config = resolve_config(
             project,
             location,

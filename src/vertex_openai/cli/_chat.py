@@ -223,7 +223,11 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
         return 2
     try:
         client = make_client(options.project, options.location, base_url=options.base_url, timeout=options.timeout)
-    except (VertexAuthError, ValueError, TypeError) as error:
+    except (ValueError, TypeError) as error:
+        # A bad --project / --location / --base-url (or the environment variable behind it): bad input.
+        err.write(f"{err.mark('fail')} {redact(str(error))}")
+        return 2
+    except VertexAuthError as error:
         err.write(f"{err.mark('fail')} {redact(str(error))}")
         err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
         return 1
