@@ -21,6 +21,7 @@ from ._fake_mode import fake_mode_from_env
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
+from .wire._hints import sent_model
 from .wire._request import prepare_json_body
 from .wire._response import normalize_response_data
 from .wire._sse import VertexSSEDecoder
@@ -180,11 +181,13 @@ class _VertexClientMixin:
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> openai.APIStatusError:
         error = google_error(body)
         try:
-            url = str(response.request.url)
+            request = response.request
+            url = str(request.url)
         except RuntimeError:
-            url = ""
+            request, url = None, ""
         raw = body if isinstance(body, str) else ""
-        message = status_message(response.status_code, error, raw, url)
+        model = sent_model(request) if request is not None and response.status_code == 404 else None
+        message = status_message(response.status_code, error, raw, url, model)
         refresh_error = response.extensions.get(REFRESH_ERROR_EXTENSION)
         if refresh_error:
             message += f" [refreshing the token after this 401 failed too: {refresh_error}]"

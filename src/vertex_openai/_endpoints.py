@@ -148,6 +148,7 @@ def resolve_target(
 
 def vertex_model_name(model: str) -> str:
     """Gemini on the `openapi` endpoint is addressed as `google/<model>`; add the publisher when missing."""
-    if "/" in model or not model.startswith("gemini"):
+    # Case-insensitive: `Gemini-2.5-Flash` is a Gemini id too (Google then answers 404, explained by the hint).
+    if "/" in model or not model.lower().startswith("gemini"):
         return model
     return f"google/{model}"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ._advice import token_failure
 from ._output import Style
 
 __all__ = ["ChatOptions", "ThoughtSplitter", "build_request", "run_chat"]
@@ -252,7 +253,18 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
         printer.finish()
         err.write(f"{err.mark('fail')} {redact(str(error))}")
         return 1
-    except (openai.APIConnectionError, VertexAuthError) as error:
+    except VertexAuthError as error:
+        printer.finish()
+        # As doctor does: an unreachable token endpoint is a network problem, not a bad login.
+        detail, fix = token_failure(redact(str(error)) or type(error).__name__, options.timeout)
+        if "the login itself may be fine" in fix:
+            detail = detail.split(" To fix: ")[0]
+        err.write(f"{err.mark('fail')} {detail}")
+        if "No Google credentials found" not in detail:  # that message carries its own fix
+            err.write(f"    {err.arrow} {fix}")
+        err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
+        return 1
+    except openai.APIConnectionError as error:
         printer.finish()
         err.write(f"{err.mark('fail')} {redact(str(error)) or type(error).__name__}")
         err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")

@@ -21,6 +21,8 @@ from .._endpoints import build_base_url, validate_base_url, validate_location, v
 from .._exceptions import VertexAuthError
 from .._redact import redact
 from ..wire._errors import google_error, hint_for
+from ..wire._hints import model_hint
+from ._advice import token_failure
 from ._output import Check
 
 __all__ = ["DoctorOptions", "run_checks"]
@@ -158,19 +160,7 @@ def _token(options: DoctorOptions, state: _State) -> list[Check]:
     try:
         source.token()
     except VertexAuthError as err:
-        message = redact(str(err))
-        if "Timed out" in message:
-            detail = (f"no answer from Google's token endpoint within {options.timeout:g}s: this check needs "
-                      "network access to Google (offline, or a proxy/firewall in the way?)")
-            fix = "Check network access to oauth2.googleapis.com, or raise --timeout."
-        elif "invalid_grant" in message or "RefreshError" in message:
-            detail = f"the credentials were refused: {message}"
-            fix = "Log in again: `gcloud auth application-default login` (or use a fresh service-account key)."
-        elif "TransportError" in message or "Connection" in message:
-            detail = f"could not reach Google's token endpoint; this check needs the network: {message}"
-            fix = "Check network access to oauth2.googleapis.com (offline, or a proxy/firewall in the way?)."
-        else:
-            detail, fix = message, "Re-create the credentials: `gcloud auth application-default login`."
+        detail, fix = token_failure(redact(str(err)), options.timeout)  # the same words as `chat`
         return [Check("fail", "access token", detail, fix)]
     state.token_ok = True
     took = time.monotonic() - started
@@ -202,11 +192,11 @@ def _model(options: DoctorOptions, state: _State) -> list[Check]:
     elif "/" not in model:
         checks.append(Check(
             "warn", "model", f"{model!r} has no publisher prefix; the openapi endpoint names models publisher/model",
-            "Use e.g. --model google/gemini-2.5-flash or meta/llama-3.3-70b-instruct-maas.",
+            model_hint(model, state.location).replace('location="global"', "--location global"),
         ))
     else:
         checks.append(Check("ok", "model", model))
-    if "gemini-3" in model and state.location != "global":
+    if "gemini-3" in model.lower() and state.location != "global":
         checks.append(Check("warn", "model location", f"Gemini 3 models are served on the global endpoint, not "
                             f"{state.location!r}", "Use --location global (or GOOGLE_CLOUD_LOCATION=global)."))
     return checks
@@ -286,15 +276,10 @@ def _status_check(err: Any, options: DoctorOptions, state: _State) -> Check:
     elif status_code == 403:
         fix = (f"Grant the role: `gcloud projects add-iam-policy-binding {project} --member={member} "
                "--role=roles/aiplatform.user`, and check the project id.")
-    elif status_code == 404 and "publisher model" in lowered:
-        sent = vertex_model_name(options.model)
-        if "/" not in sent:
-            fix = f"Name the model with its publisher: --model google/{options.model}."
-        elif state.location != "global":
-            fix = (f"The model may not be served in {state.location!r}: try --location global, and check the "
-                   "model id.")
-        else:
-            fix = "Check the model id (e.g. google/gemini-2.5-flash) and that your project has access to it."
+    elif status_code == 404:
+        # Decided from the model id sent and the location used, as the client's own 404 hint is.
+        fix = model_hint(vertex_model_name(options.model), state.location).replace(
+            'location="global"', "--location global")
     elif status_code == 429:
         return Check("warn", "live request", detail + " (credentials, project and model are fine)",
                      hint_for(status_code, error, url))
