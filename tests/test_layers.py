@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("gemini", "structured"),
     ("wire",),
     ("responses",),
-    ("_http_auth",),
+    ("_http_auth", "_options"),
     ("_client",),
     ("__init__", "bulk"),
     ("testing", "extensions", "multimodal"),
