@@ -220,6 +220,17 @@ class _VertexClientMixin:
         if not any(changes.get(key) is not None for key in VERTEX_KEYS):
             return config
         target = config.target
+        override = config.options.get("base_url_override")
+        if override and changes.get("base_url") is None:
+            # The URL was given whole: project/location/endpoint/api_version cannot move it, so say so.
+            moved = [f"{key}={changes[key]!r}" for key in ("project", "location", "endpoint", "api_version")
+                     if changes.get(key) is not None and changes[key] != getattr(target, key)]
+            if moved:
+                raise ValueError(
+                    f"this client was built with base_url={override!r}, so {', '.join(moved)} would not change where "
+                    "requests go. Pass base_url= to with_options()/copy() as well, or build the client from "
+                    "project and location instead of base_url."
+                )
         credentials = changes.get("credentials")
         return resolve_config(
             changes.get("project") or target.project,
