@@ -1,6 +1,6 @@
 """Google's error bodies (list- or dict-wrapped) become the SDK's exceptions with Google's message.
 
-Bodies are constructed from the project's notes on Vertex errors (VERTEX_FACTS.md §10), not recorded.
+Bodies are constructed from the documented error shapes (docs/vertex-endpoint.md, "Errors"), not recorded.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A loopback fake of Vertex AI's OpenAI-compatible endpoint, in Google's wire style.
 
-Constructed from the documented wire format (see the project's design notes on Vertex): JSON keys in
+Constructed from the documented wire format (docs/vertex-endpoint.md, with its sources): JSON keys in
 Google's (alphabetical) order, errors wrapped in a list `[{"error": {...}}]`, SSE chunks without
 `[DONE]` by default, tool-call deltas without `index` and with `id: ""`, usage on the last chunk only.
 It checks bearer tokens, records every request, and plays scripted faults. It binds to 127.0.0.1 only.
