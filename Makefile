@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples cassettes
+	$(BIN)/ruff check src tests benchmarks examples cassettes docs
 	$(BIN)/mypy
 
 # The docs site, built strictly: a broken link between pages or a missing heading anchor fails the build;
