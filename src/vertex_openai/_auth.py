@@ -222,7 +222,15 @@ class CredentialsTokenSource:
             future.set_running_or_notify_cancel()
             self._inflight = future
         thread = threading.Thread(target=self._run_refresh, args=(future,), name="vertex-openai-token", daemon=True)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException as err:  # e.g. RuntimeError("can't start new thread"): the process is out of threads
+            error = self._thread_error(err)
+            with self._lock:
+                if self._inflight is future:
+                    self._inflight = None  # the next call starts a new refresh instead of waiting on this one
+            future.set_exception(error)  # callers that already joined this refresh fail now, not at their timeout
+            raise error from err
         return future
 
     def _run_refresh(self, future: concurrent.futures.Future[str]) -> None:
@@ -271,6 +279,13 @@ class CredentialsTokenSource:
         if expiry - self._clock() <= self._margin:
             return None
         return token, expiry
+
+    def _thread_error(self, err: BaseException) -> VertexAuthError:
+        return VertexAuthError(
+            f"Could not start the thread that refreshes the Google access token from {self.description} "
+            f"({type(err).__name__}); the process may have run out of threads. No request was sent; the next "
+            "call tries the refresh again."
+        )
 
     def _timeout_error(self, waited: float) -> VertexAuthError:
         return VertexAuthError(

@@ -126,7 +126,7 @@ class _VertexClientMixin:
     def _make_sse_decoder(self) -> Any:
         return VertexSSEDecoder()
 
-    def _vertex_bad_json(self, err: ValueError, response: Any) -> openai.APIResponseValidationError:
+    def _vertex_bad_json(self, err: Exception, response: Any) -> openai.APIResponseValidationError:
         text = response.text if not response.is_stream_consumed or response.is_closed else ""
         snippet = " ".join(str(text).split())[:200]
         return openai.APIResponseValidationError(
@@ -151,12 +151,17 @@ class _VertexClientMixin:
         error = google_error(body)
         try:
             request = response.request
-            url = str(request.url)
+            answered = request.url
         except RuntimeError:
-            request, url = None, ""
+            request, answered = None, None
+        # After a redirect another server may have answered: its error says nothing about Vertex or our token.
+        foreign = answered is not None and not same_origin(answered, self._vertex_config.origin)
         raw = body if isinstance(body, str) else ""
         model = sent_model(request) if request is not None and response.status_code == 404 else None
-        message = status_message(response.status_code, error, raw, url, model)
+        message = status_message(response.status_code, error, raw, str(answered or ""), model, hint=not foreign)
+        if foreign:
+            port = f":{answered.port}" if answered.port else ""
+            message += f" [answered by {answered.scheme}://{answered.host}{port} after a redirect, not by Vertex AI]"
         refresh_error = response.extensions.get(REFRESH_ERROR_EXTENSION)
         if refresh_error:
             message += f" [refreshing the token after this 401 failed too: {refresh_error}]"
@@ -328,7 +333,7 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     def _process_response(self, **kwargs: Any) -> Any:
         try:
             return super()._process_response(**kwargs)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
             raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 
@@ -381,7 +386,7 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     async def _process_response(self, **kwargs: Any) -> Any:
         try:
             return await super()._process_response(**kwargs)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
             raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 

@@ -6,6 +6,7 @@ URL and the token source and never cause an extra refresh.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -53,8 +54,8 @@ class VertexConfig:
 def _check_seconds(name: str, value: object, *, allow_zero: bool) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero) or value != value:
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} seconds, got {value!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} seconds and finite, got {value!r}")
 
 
 def _is_google_credentials(value: object) -> bool:
@@ -101,8 +102,10 @@ def resolve_config(
     _check_seconds("token_refresh_margin", token_refresh_margin, allow_zero=True)
     _check_seconds("token_refresh_timeout", token_refresh_timeout, allow_zero=False)
     _check_seconds("max_retry_delay", max_retry_delay, allow_zero=True)
+    project_source = "the project argument"
     if project is None:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT") or None
+        project_source = "the GOOGLE_CLOUD_PROJECT environment variable"
     if location is None:
         location = os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
 
@@ -111,6 +114,7 @@ def resolve_config(
             if project is None and base_url is None:
                 loaded, adc_project = _load_adc()
                 project = adc_project
+                project_source = "the project Application Default Credentials (google.auth.default()) found"
                 token_source = CredentialsTokenSource(
                     loaded, description=f"Application Default Credentials ({type(loaded).__name__})",
                     refresh_margin=token_refresh_margin, refresh_timeout=token_refresh_timeout,
@@ -129,6 +133,7 @@ def resolve_config(
             )
             if project is None:
                 project = getattr(credentials, "project_id", None) or None
+                project_source = "the project_id of the credentials"
         elif isinstance(credentials, (str, bytes)):
             raise TypeError(
                 "credentials must be google.auth credentials or a callable returning a token, not a str: a "
@@ -144,7 +149,10 @@ def resolve_config(
 
     if project is None and base_url is None:
         raise ValueError(_NO_PROJECT)
-    target = resolve_target(project or "", location, endpoint, api_version, base_url, project_required=base_url is None)
+    target = resolve_target(
+        project or "", location, endpoint, api_version, base_url, project_required=base_url is None,
+        project_source=project_source,
+    )
     if max_retry_delay < 0:
         raise ValueError(f"max_retry_delay must be >= 0 seconds, got {max_retry_delay!r}")
     return VertexConfig(

@@ -34,17 +34,28 @@ class VertexTarget:
         return self.endpoint == "openapi"
 
 
-def validate_project(project: object) -> str:
+# A project id or number becomes one segment of the URL path: these would change the path, be decoded
+# by a server or proxy into something else ('%2F', '%2E%2E'), or start parameters/userinfo (';', '@').
+_PATH_UNSAFE = frozenset("/?#%;@\\")
+
+
+def validate_project(project: object, source: str = "the project argument") -> str:
+    """A project id or number that is safe as one URL path segment; the error names `source`."""
     if not isinstance(project, str):
-        raise TypeError(f"project must be a str (a Google Cloud project id), got {type(project).__name__}")
+        raise TypeError(
+            f"project must be a str (a Google Cloud project id), got {type(project).__name__} from {source}"
+        )
     if not project:
-        raise ValueError("project is empty; pass a Google Cloud project id such as 'my-project'")
-    bad = sorted({ch for ch in project if ch in "/?#" or ch.isspace()})
-    if bad:
-        shown = ", ".join(repr(ch) for ch in bad)
+        raise ValueError(f"project is empty (from {source}); pass a Google Cloud project id such as 'my-project'")
+    bad = sorted({ch for ch in project if ch in _PATH_UNSAFE or ch.isspace() or not ch.isprintable()
+                  or not ch.isascii()})
+    if bad or project in (".", ".."):
+        what = "contains " + ", ".join(repr(ch) for ch in bad) if bad else "is a relative path segment"
         raise ValueError(
-            f"project {project!r} contains {shown}; a Google Cloud project id has no '/', '?', '#' or "
-            "whitespace (for example 'my-project' or 'example.com:my-project')"
+            f"project {project!r} (from {source}) {what}. A Google Cloud project id or number goes into the "
+            "request path, so it has no '/', '?', '#', '%', ';', '@', '\\', whitespace, control or non-ASCII "
+            "characters and is not '.' or '..' (for example 'my-project', 'example.com:my-project' or the "
+            f"project number '123456789012'). Fix {source}."
         )
     return project
 
@@ -120,6 +131,7 @@ def _host_for(location: str) -> str:
 
 def build_base_url(project: str, location: str, endpoint: str = "openapi", api_version: str = "v1") -> str:
     """The SDK's base URL: the SDK appends '/chat/completions' to it."""
+    validate_project(project)
     host = _host_for(location)
     return f"https://{host}/{api_version}/projects/{project}/locations/{location}/endpoints/{endpoint}"
 
@@ -132,9 +144,10 @@ def resolve_target(
     base_url: str | None,
     *,
     project_required: bool = True,
+    project_source: str = "the project argument",
 ) -> VertexTarget:
     """Validate everything and build the base URL (or check the caller's override)."""
-    resolved: str | None = validate_project(project) if (project or project_required) else None
+    resolved: str | None = validate_project(project, project_source) if (project or project_required) else None
     location = validate_location(location)
     endpoint = validate_endpoint(endpoint)
     api_version = validate_api_version(api_version)

@@ -4,6 +4,7 @@ cassette kit (scrubbed vcrpy recordings) with its pytest plugin.
 Importing `vertex_openai` does not import this module; tests, demos and benchmarks do.
 """
 
+from ._content_coding import CassetteRecordingError, CassetteReplayError
 from ._fake_credentials import FakeCredentials
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body, load_script
 from ._fake_server import FakeVertex
@@ -29,6 +30,8 @@ __all__ = [
     "LOCATION_PLACEHOLDER",
     "PROJECT_PLACEHOLDER",
     "SECRET_PLACEHOLDER",
+    "CassetteRecordingError",
+    "CassetteReplayError",
     "CassetteScrubber",
     "FakeCredentials",
     "FakeVertex",

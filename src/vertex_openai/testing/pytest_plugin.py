@@ -45,6 +45,7 @@ RECORD_HINT = (
 _session_fake: list[Any] = []
 _current_item: list[pytest.Item] = []
 _CALL_FAILED = pytest.StashKey[bool]() if hasattr(pytest, "StashKey") else None
+_SCRUBBER = pytest.StashKey[Any]() if hasattr(pytest, "StashKey") else None
 
 
 def _uses_vertex(item: pytest.Item) -> bool:
@@ -101,10 +102,13 @@ if ENABLED:
         """Give a vertex test's cassette our settings as defaults (the VCR object is per cassette)."""
         if not (_current_item and _uses_vertex(_current_item[0])):
             return
-        from ._vcr import vcr_config
+        from ._vcr import scrubber_of, vcr_config
 
-        for key, value in vcr_config(before_record_response=_stamp(config)).items():
+        settings = vcr_config(before_record_response=_stamp(config))
+        for key, value in settings.items():
             setattr(vcr, key, value)
+        if _SCRUBBER is not None:
+            _current_item[0].stash[_SCRUBBER] = scrubber_of(settings)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
@@ -126,8 +130,16 @@ if ENABLED:
 
     @pytest.fixture
     def vertex_cassette(vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-        """The test's cassette (None under --disable-recording); unplayed interactions fail the test."""
+        """The test's cassette (None under --disable-recording); unplayed interactions fail the test.
+
+        While it replays, a request it cannot answer fails, token traffic included: nothing reaches the network.
+        """
+        scrubber = request.node.stash.get(_SCRUBBER, None) if _SCRUBBER is not None else None
+        if scrubber is not None and vcr is not None:
+            scrubber.bind(vcr)
         yield vcr
+        if scrubber is not None:
+            scrubber.bind(None)
         failed = request.node.stash.get(_CALL_FAILED, True) if _CALL_FAILED is not None else True
         if vcr is not None and not failed and getattr(vcr, "write_protected", False):
             from ._vcr import assert_all_played

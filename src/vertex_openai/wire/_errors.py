@@ -9,6 +9,7 @@ one-line hint for the set-up mistakes everyone makes.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +24,7 @@ def google_error(body: object) -> dict[str, Any] | None:
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes: not Google's
             return None
     if isinstance(body, list) and body and isinstance(body[0], Mapping):
         body = body[0]
@@ -34,23 +35,51 @@ def google_error(body: object) -> dict[str, Any] | None:
     return None
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+# google.protobuf.Duration in JSON: "<seconds>[.<up to 9 digits>]s", or the object {"seconds", "nanos"}
+# (int64 seconds may be written as a string). Its range is 0..315,576,000,000 s for a delay.
+_DURATION = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,9}))?s")
+_WHOLE = re.compile(r"[0-9]{1,12}")
+_MAX_DURATION_SECONDS = 315_576_000_000
+_MAX_NANOS = 999_999_999
+
+
+def _whole(value: object) -> int | None:
+    """A non-negative whole number as proto3 JSON writes it (number or decimal string), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(value)
+    return None
+
+
+def _duration_seconds(delay: object) -> float | None:
+    if isinstance(delay, str):
+        match = _DURATION.fullmatch(delay.strip())
+        if not match:
+            return None
+        seconds: int | None = int(match[1])
+        nanos: int | None = int((match[2] or "").ljust(9, "0"))
+    elif isinstance(delay, Mapping):
+        seconds, nanos = _whole(delay.get("seconds", 0)), _whole(delay.get("nanos", 0))
+    else:
+        return None
+    if seconds is None or nanos is None or not 0 <= seconds <= _MAX_DURATION_SECONDS or not 0 <= nanos <= _MAX_NANOS:
+        return None
+    return seconds + nanos / 1e9
 
 
 def retry_delay_seconds(error: Mapping[str, Any]) -> float | None:
-    """Google's `google.rpc.RetryInfo.retryDelay` ("30s", "1.5s") in seconds, if the error has one."""
+    """Google's `google.rpc.RetryInfo.retryDelay` ("30s", "1.5s") in seconds; None if absent or malformed."""
     details = error.get("details")
     if not isinstance(details, list):
         return None
     for detail in details:
         if isinstance(detail, Mapping) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
-            delay = detail.get("retryDelay")
-            if isinstance(delay, str) and (match := _DURATION.match(delay)):
-                return float(match.group(1))
-            if isinstance(delay, Mapping):
-                seconds = float(delay.get("seconds", 0) or 0)
-                nanos = float(delay.get("nanos", 0) or 0)
-                return seconds + nanos / 1e9
+            return _duration_seconds(detail.get("retryDelay"))
     return None
 
 
@@ -91,9 +120,11 @@ def hint_for(
 
 
 def status_message(
-    status_code: int, error: Mapping[str, Any] | None, raw: str, url: str, model: str | None = None
+    status_code: int, error: Mapping[str, Any] | None, raw: str, url: str, model: str | None = None, *,
+    hint: bool = True,
 ) -> str:
-    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`; `model` is the id the client sent."""
+    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`; `model` is the id the client sent;
+    `hint=False` leaves the hint out."""
     text = f"Error code: {status_code}"
     if error:
         status = error.get("status")
@@ -104,7 +135,7 @@ def status_message(
     elif raw:
         snippet = " ".join(raw.split())
         text += f" - {snippet[:300]}{'…' if len(snippet) > 300 else ''}"
-    hint = hint_for(status_code, error, url, model)
-    if hint:
-        text += f" (hint: {hint})"
+    fix = hint_for(status_code, error, url, model) if hint else None
+    if fix:
+        text += f" (hint: {fix})"
     return text

@@ -61,10 +61,7 @@ def _transport_error(err: BaseException) -> openai.APIError | None:
 class VertexSSEDecoder(SSEDecoder):
     def decode(self, line: str) -> ServerSentEvent | None:
         if line[:1] in ("{", "["):  # not an SSE field: Google writes error objects as bare JSON lines
-            try:
-                error = google_error(json.loads(line))
-            except ValueError:
-                error = None
+            error = google_error(line)  # None when unparseable: then dropped, as the SDK drops non-field lines
             if error is not None:
                 raise _stream_error(error)
         sse = super().decode(line)
@@ -72,7 +69,7 @@ class VertexSSEDecoder(SSEDecoder):
             return sse
         try:
             parsed = json.loads(sse.data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise openai.APIError(
                 f"Vertex AI sent a malformed stream event (not JSON): {sse.data[:200]!r}", None, body=sse.data  # type: ignore[arg-type]
             ) from None
