@@ -227,7 +227,9 @@ def test_bad_location_and_plain_http_base_url_are_explained(
     result = run_in_process(args, adc_env, monkeypatch, capsys)
 
     assert result.returncode == 1
-    assert _lines(result.stdout, "location")[0].startswith("✗ location: location 'US Central' is not a Vertex AI")
+    assert _lines(result.stdout, "location")[0].startswith(
+        "✗ location: --location='US Central' is not a Vertex AI location; did you mean 'us-central1'?")
+    assert "fix: Use --location us-central1." in result.stdout
     assert _lines(result.stdout, "base URL")[0].startswith("✗ base URL: base_url 'http://vertex.example.com/v1' uses "
                                                            "plain http to a non-loopback host")
     assert "2 problem(s): location, base URL" in result.stdout

@@ -16,6 +16,7 @@ from typing import Any
 from ._auth import CLOUD_PLATFORM_SCOPE, CallableTokenSource, CredentialsTokenSource, TokenSource
 from ._endpoints import VertexTarget, resolve_target
 from ._exceptions import VertexAuthError
+from ._locations import check_location
 
 __all__ = ["VertexConfig", "resolve_config"]
 
@@ -106,8 +107,13 @@ def resolve_config(
     if project is None:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT") or None
         project_source = "the GOOGLE_CLOUD_PROJECT environment variable"
+    location_source = None
     if location is None:
         location = os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
+        location_source = "GOOGLE_CLOUD_LOCATION" if os.environ.get("GOOGLE_CLOUD_LOCATION") else None
+    if base_url is None:
+        # Before any credential is loaded: a wrong location is bad input, and the message says where it came from.
+        location = check_location(location, source=location_source, project=project)
 
     if token_source is None:
         if credentials is None:

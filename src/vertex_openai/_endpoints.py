@@ -148,7 +148,8 @@ def resolve_target(
 ) -> VertexTarget:
     """Validate everything and build the base URL (or check the caller's override)."""
     resolved: str | None = validate_project(project, project_source) if (project or project_required) else None
-    location = validate_location(location)
+    if base_url is None:  # with base_url the location does not pick the host: nothing to check it against
+        location = validate_location(location)
     endpoint = validate_endpoint(endpoint)
     api_version = validate_api_version(api_version)
     if base_url is not None:

@@ -42,13 +42,24 @@ def did_you_mean(value: str) -> str | None:
     squeezed = re.sub(r"-(\d+)$", r"\1", normalised)  # us-central-1 -> us-central1
     if squeezed in KNOWN_LOCATIONS:
         return squeezed
+    numbered = [known for known in KNOWN_LOCATIONS if re.fullmatch(re.escape(squeezed) + r"\d+", known)]
+    if len(numbered) > 1:  # `europe-west`: which one cannot be guessed
+        return None
     close = difflib.get_close_matches(squeezed, sorted(KNOWN_LOCATIONS), n=1, cutoff=0.85)
     if not close:
         return None
     # `asia-northeast2`, `us-west2`: same name, another number is a region the list may not know yet, not a typo.
-    if re.sub(r"\d+$", "", close[0]) == re.sub(r"\d+$", "", squeezed) and close[0] != squeezed:
+    if re.search(r"\d$", squeezed) and re.sub(r"\d+$", "", close[0]) == re.sub(r"\d+$", "", squeezed):
         return None
     return close[0]
+
+
+def _use(value: str, source: str | None) -> str:
+    if source is None:
+        return f"Pass location={value!r}."
+    if source.startswith("--"):
+        return f"Use {source} {value}."
+    return f"Set {source}={value}, or pass location=."
 
 
 def _named(value: str, source: str | None) -> str:
@@ -65,12 +76,10 @@ def check_location(location: object, *, source: str | None = None, project: str 
     if location in KNOWN_LOCATIONS:
         return location
     named = _named(location, source)
-    where = f" (set {source} to it, or pass location=)" if source else ""
     guess = did_you_mean(location)
     if guess is not None:
-        raise ValueError(
-            f"{named} is not a Vertex AI location; did you mean {guess!r}?{where} Known locations: {SOURCE}"
-        )
+        raise ValueError(f"{named} is not a Vertex AI location; did you mean {guess!r}? {_use(guess, source)} "
+                         f"Known locations: {SOURCE}")
     if project is not None and project in KNOWN_LOCATIONS:
         raise ValueError(
             f"{named} is not a Vertex AI location, but the project {project!r} is one: project and location look "
@@ -79,7 +88,7 @@ def check_location(location: object, *, source: str | None = None, project: str 
     if not _SHAPE.fullmatch(location):
         raise ValueError(
             f"{named} is not a Vertex AI location; expected lowercase letters, digits and '-' such as 'global', "
-            f"'us-central1', 'europe-west4', 'us' or 'eu'{where}. Known locations: {SOURCE}"
+            f"'us-central1', 'europe-west4', 'us' or 'eu'. Known locations: {SOURCE}"
         )
     if location not in _warned:
         _warned.add(location)

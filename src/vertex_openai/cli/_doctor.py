@@ -11,6 +11,7 @@ import datetime as _dt
 import os
 import re
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -120,10 +121,34 @@ def _location(options: DoctorOptions, state: _State) -> list[Check]:
         value, source = url_match["location"], "from --base-url"
     else:
         value, source = "global", "the default; --location or GOOGLE_CLOUD_LOCATION change it"
+    if url_match and not options.location and not os.environ.get("GOOGLE_CLOUD_LOCATION"):
+        # The URL decides where requests go; the location in it is only checked for shape.
+        try:
+            state.location = validate_location(value)
+        except ValueError as err:
+            state.location = ""
+            return [Check("fail", "location", str(err), "Fix the location in --base-url.")]
+        return [Check("ok", "location", f"{value} ({source})")]
+    from .._locations import KNOWN_LOCATIONS, SOURCE, check_location, did_you_mean
+
+    named = source.removeprefix("from ") if source.startswith("from ") else None
     try:
-        state.location = validate_location(value)
-    except ValueError as err:
-        return [Check("fail", "location", str(err), "Use e.g. --location global or --location us-central1.")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # reported as a "!" line below instead
+            state.location = check_location(value, source=named, project=state.project)
+    except (TypeError, ValueError) as err:
+        state.location = ""  # no valid location: the base URL check must not build one for "global"
+        guess = did_you_mean(value)
+        if guess and named and not named.startswith("--"):
+            fix = f"Set {named}={guess} (or pass --location {guess})."
+        elif guess:
+            fix = f"Use --location {guess}."
+        else:
+            fix = "Use e.g. --location global or --location us-central1."
+        return [Check("fail", "location", str(err), fix)]
+    if value not in KNOWN_LOCATIONS:
+        return [Check("warn", "location", f"{value} ({source}) is not in vertex-openai's list of Vertex AI "
+                      "locations; it is used as given", f"Check it against {SOURCE}")]
     return [Check("ok", "location", f"{value} ({source})")]
 
 
@@ -136,6 +161,8 @@ def _base_url(options: DoctorOptions, state: _State) -> list[Check]:
         return [Check("ok", "base URL", f"{state.base_url} (from --base-url)")]
     if state.project is None:
         return [Check("skip", "base URL", "needs a project")]
+    if not state.location:
+        return [Check("skip", "base URL", "needs a valid location (see above)")]
     state.base_url = build_base_url(state.project, state.location)
     return [Check("ok", "base URL", state.base_url)]
 
@@ -192,11 +219,11 @@ def _model(options: DoctorOptions, state: _State) -> list[Check]:
     elif "/" not in model:
         checks.append(Check(
             "warn", "model", f"{model!r} has no publisher prefix; the openapi endpoint names models publisher/model",
-            model_hint(model, state.location).replace('location="global"', "--location global"),
+            model_hint(model, state.location or None).replace('location="global"', "--location global"),
         ))
     else:
         checks.append(Check("ok", "model", model))
-    if "gemini-3" in model.lower() and state.location != "global":
+    if "gemini-3" in model.lower() and state.location and state.location != "global":
         checks.append(Check("warn", "model location", f"Gemini 3 models are served on the global endpoint, not "
                             f"{state.location!r}", "Use --location global (or GOOGLE_CLOUD_LOCATION=global)."))
     return checks
@@ -278,7 +305,7 @@ def _status_check(err: Any, options: DoctorOptions, state: _State) -> Check:
                "--role=roles/aiplatform.user`, and check the project id.")
     elif status_code == 404:
         # Decided from the model id sent and the location used, as the client's own 404 hint is.
-        fix = model_hint(vertex_model_name(options.model), state.location).replace(
+        fix = model_hint(vertex_model_name(options.model), state.location or None).replace(
             'location="global"', "--location global")
     elif status_code == 429:
         return Check("warn", "live request", detail + " (credentials, project and model are fine)",
