@@ -16,7 +16,6 @@ from typing import Any
 from ._auth import CLOUD_PLATFORM_SCOPE, CallableTokenSource, CredentialsTokenSource, TokenSource
 from ._endpoints import VertexTarget, resolve_target
 from ._exceptions import VertexAuthError
-from ._locations import check_location
 
 __all__ = ["VertexConfig", "resolve_config"]
 
@@ -113,6 +112,8 @@ def resolve_config(
         location_source = "GOOGLE_CLOUD_LOCATION" if os.environ.get("GOOGLE_CLOUD_LOCATION") else None
     if base_url is None:
         # Before any credential is loaded: a wrong location is bad input, and the message says where it came from.
+        from ._locations import check_location
+
         location = check_location(location, source=location_source, project=project)
 
     if token_source is None:
