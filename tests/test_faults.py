@@ -61,9 +61,9 @@ class _GarbageCredentials(FakeCredentials):
     ("creds", "expected"),
     [
         (FakeCredentials(fail_with=google.auth.exceptions.TransportError("Failed to connect to oauth2.googleapis.com")),
-         "Failed to connect"),
+         "could not reach the token endpoint (TransportError"),
         (FakeCredentials(fail_with=google.auth.exceptions.RefreshError("Invalid JSON in token response")),
-         "Invalid JSON"),
+         "the token endpoint's answer could not be used (RefreshError)"),
         (_GarbageCredentials(), "returned NoneType instead of a non-empty access token"),
     ],
     ids=["down", "error-body", "garbage"],

@@ -26,6 +26,7 @@ from ._options import (
     init_kwargs,
     reject_openai_only,
 )
+from ._redact import redact
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
 from .wire._hints import sent_model
@@ -128,7 +129,7 @@ class _VertexClientMixin:
 
     def _vertex_bad_json(self, err: Exception, response: Any) -> openai.APIResponseValidationError:
         text = response.text if not response.is_stream_consumed or response.is_closed else ""
-        snippet = " ".join(str(text).split())[:200]
+        snippet = redact(" ".join(str(text).split())[:200])
         return openai.APIResponseValidationError(
             response=response,
             body=text,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from ._adc import default_credentials
 from ._auth import CLOUD_PLATFORM_SCOPE, CallableTokenSource, CredentialsTokenSource, TokenSource
 from ._endpoints import VertexTarget, resolve_target
-from ._exceptions import VertexAuthError
 
 __all__ = ["VertexConfig", "resolve_config"]
 
@@ -66,23 +66,12 @@ def _is_google_credentials(value: object) -> bool:
     return isinstance(value, Credentials)
 
 
-def _load_adc() -> tuple[Any, str | None]:
-    import google.auth
-    import google.auth.exceptions
-
-    try:
-        credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
-    except google.auth.exceptions.DefaultCredentialsError as err:
-        raise VertexAuthError(
-            "No Google credentials found (Application Default Credentials). Run "
-            "`gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
-            f"service-account key file, or pass credentials= to the client. Details: {err}"
-        ) from err
-    return credentials, project
+def _load_adc(timeout: float) -> tuple[Any, str | None]:
+    return default_credentials([CLOUD_PLATFORM_SCOPE], timeout=timeout)
 
 
-def _adc_loader() -> Callable[[], Any]:
-    return lambda: _load_adc()[0]
+def _adc_loader(timeout: float) -> Callable[[], Any]:
+    return lambda: _load_adc(timeout)[0]
 
 
 def resolve_config(
@@ -119,7 +108,7 @@ def resolve_config(
     if token_source is None:
         if credentials is None:
             if project is None and base_url is None:
-                loaded, adc_project = _load_adc()
+                loaded, adc_project = _load_adc(token_refresh_timeout)
                 project = adc_project
                 project_source = "the project Application Default Credentials (google.auth.default()) found"
                 token_source = CredentialsTokenSource(
@@ -128,7 +117,7 @@ def resolve_config(
                 )
             else:
                 token_source = CredentialsTokenSource(
-                    loader=_adc_loader(), refresh_margin=token_refresh_margin,
+                    loader=_adc_loader(token_refresh_timeout), refresh_margin=token_refresh_margin,
                     refresh_timeout=token_refresh_timeout,
                 )
         elif _is_google_credentials(credentials):

@@ -90,7 +90,12 @@ def validate_api_version(api_version: object) -> str:
 
 
 def is_loopback_host(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """True only for `localhost` itself and loopback IP literals (127.0.0.0/8, ::1).
+
+    Names under `.localhost` are not trusted: whether they resolve to loopback is up to the resolver (DNS
+    may answer for them), and plain http must never carry a token off the machine.
+    """
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._adc import FoundCredentials, discover_credentials
-from .._auth import CredentialsTokenSource
+from .._auth import CredentialsTokenSource, check_quota_project, quota_project_source
 from .._endpoints import build_base_url, validate_base_url, validate_location, validate_project, vertex_model_name
 from .._exceptions import VertexAuthError
 from .._redact import redact
@@ -52,6 +52,7 @@ class _State:
     location: str = "global"
     base_url: str | None = None
     token_ok: bool = False
+    quota_ok: bool = True
 
 
 def run_checks(options: DoctorOptions) -> list[Check]:
@@ -62,8 +63,8 @@ def run_checks(options: DoctorOptions) -> list[Check]:
     checks += _project(options, state)
     checks += _location(options, state)
     checks += _base_url(options, state)
-    checks += _token(options, state)
     checks += _quota_project(state)
+    checks += _token(options, state)
     checks += _model(options, state)
     checks += _stray_keys()
     checks += _live(options, state)
@@ -181,6 +182,8 @@ def _expiry_text(credentials: Any) -> str:
 def _token(options: DoctorOptions, state: _State) -> list[Check]:
     if state.found is None:
         return [Check("skip", "access token", "needs credentials")]
+    if not state.quota_ok:
+        return [Check("skip", "access token", "needs a quota project that can be sent (see above)")]
     source = CredentialsTokenSource(state.found.credentials, description=state.found.kind,
                                     refresh_timeout=options.timeout)
     started = time.monotonic()
@@ -197,7 +200,15 @@ def _token(options: DoctorOptions, state: _State) -> list[Check]:
 def _quota_project(state: _State) -> list[Check]:
     if state.found is None:
         return []
-    quota = getattr(state.found.credentials, "quota_project_id", None)
+    credentials = state.found.credentials
+    quota = getattr(credentials, "quota_project_id", None)
+    try:
+        quota = check_quota_project(quota, quota_project_source(credentials, quota, state.found.source))
+    except VertexAuthError as err:
+        state.quota_ok = False
+        return [Check("fail", "quota project", str(err),
+                      "`gcloud auth application-default set-quota-project my-project`, or fix "
+                      "GOOGLE_CLOUD_QUOTA_PROJECT / the file's quota_project_id.")]
     if quota:
         return [Check("ok", "quota project", f"{quota} (sent as x-goog-user-project)")]
     if state.found.is_user:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._redact import redact
 from ._hints import location_of, model_hint
 
 __all__ = ["google_error", "hint_for", "retry_delay_seconds", "status_message"]
@@ -138,4 +139,4 @@ def status_message(
     fix = hint_for(status_code, error, url, model) if hint else None
     if fix:
         text += f" (hint: {fix})"
-    return text
+    return redact(text)  # the server's text goes into exception text: never a key, JWT or token in it

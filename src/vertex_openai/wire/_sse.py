@@ -17,6 +17,7 @@ from typing import Any
 import openai
 from openai._streaming import ServerSentEvent, SSEDecoder
 
+from .._redact import redact
 from ._errors import google_error
 
 __all__ = ["VertexSSEDecoder"]
@@ -37,7 +38,7 @@ def _stream_error(error: dict[str, Any]) -> openai.APIError:
     status = error.get("status")
     message = error.get("message") or "the stream was ended by an error"
     detail = ": ".join(str(p) for p in (status, message) if p)
-    exc = openai.APIError(f"Vertex AI ended the stream with an error: {detail}", None, body=error)  # type: ignore[arg-type]
+    exc = openai.APIError(f"Vertex AI ended the stream with an error: {redact(detail)}", None, body=error)  # type: ignore[arg-type]
     if isinstance(status, str):
         exc.code = status
     return exc
@@ -71,7 +72,7 @@ class VertexSSEDecoder(SSEDecoder):
             parsed = json.loads(sse.data)
         except (ValueError, RecursionError):
             raise openai.APIError(
-                f"Vertex AI sent a malformed stream event (not JSON): {sse.data[:200]!r}", None, body=sse.data  # type: ignore[arg-type]
+                f"Vertex AI sent a malformed stream event (not JSON): {redact(sse.data[:200])!r}", None, body=sse.data  # type: ignore[arg-type]
             ) from None
         error = google_error(parsed)
         if error is not None:
