@@ -188,6 +188,7 @@ def test_record_with_real_adc_then_replay_without_it(tmp_path: Path) -> None:
         assert leak not in text
     assert len(yaml.safe_load(text)["interactions"]) == 1  # the JWT-bearer token exchange was dropped
     assert "PROJECT_ID is owned by user@example.com" in text
+    assert "recorded: Vertex AI, 20" in text  # stamped: a live-style recording, not the fake
 
     output = run_pytest(sys.executable, project, _no_adc_env(tmp_path), "-k", "record_with_adc")
     assert _outcomes(output) == {"test_record_with_adc": "PASSED"}, output

@@ -2,7 +2,7 @@
 
 Every case asserts the exception class and a useful message, no hang past the configured timeout, no
 token in the output, partial stream content delivered before an error, and that the client still works.
-Error bodies are constructed from the project's notes on Vertex (VERTEX_FACTS.md §7, §8, §10).
+Error bodies are constructed from docs/vertex-endpoint.md ("Tool calls", "Streaming", "Errors").
 """
 
 from __future__ import annotations

@@ -95,8 +95,15 @@ def resolve_config(
     if project is None:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT") or None
         project_source = "the GOOGLE_CLOUD_PROJECT environment variable"
+    location_source = None
     if location is None:
         location = os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
+        location_source = "GOOGLE_CLOUD_LOCATION" if os.environ.get("GOOGLE_CLOUD_LOCATION") else None
+    if base_url is None:
+        # Before any credential is loaded: a wrong location is bad input, and the message says where it came from.
+        from ._locations import check_location
+
+        location = check_location(location, source=location_source, project=project)
 
     if token_source is None:
         if credentials is None:

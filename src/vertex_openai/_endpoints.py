@@ -153,7 +153,8 @@ def resolve_target(
 ) -> VertexTarget:
     """Validate everything and build the base URL (or check the caller's override)."""
     resolved: str | None = validate_project(project, project_source) if (project or project_required) else None
-    location = validate_location(location)
+    if base_url is None:  # with base_url the location does not pick the host: nothing to check it against
+        location = validate_location(location)
     endpoint = validate_endpoint(endpoint)
     api_version = validate_api_version(api_version)
     if base_url is not None:
@@ -166,6 +167,7 @@ def resolve_target(
 
 def vertex_model_name(model: str) -> str:
     """Gemini on the `openapi` endpoint is addressed as `google/<model>`; add the publisher when missing."""
-    if "/" in model or not model.startswith("gemini"):
+    # Case-insensitive: `Gemini-2.5-Flash` is a Gemini id too (Google then answers 404, explained by the hint).
+    if "/" in model or not model.lower().startswith("gemini"):
         return model
     return f"google/{model}"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ._advice import token_failure
 from ._output import Style, clean
 
 __all__ = ["ChatOptions", "ThoughtSplitter", "build_request", "run_chat"]
@@ -223,7 +224,11 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
         return 2
     try:
         client = make_client(options.project, options.location, base_url=options.base_url, timeout=options.timeout)
-    except (VertexAuthError, ValueError, TypeError) as error:
+    except (ValueError, TypeError) as error:
+        # A bad --project / --location / --base-url (or the environment variable behind it): bad input.
+        err.write(f"{err.mark('fail')} {clean(redact(str(error)))}")
+        return 2
+    except VertexAuthError as error:
         err.write(f"{err.mark('fail')} {clean(redact(str(error)))}")
         err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
         return 1
@@ -249,7 +254,18 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
         printer.finish()
         err.write(f"{err.mark('fail')} {clean(redact(str(error)))}")
         return 1
-    except (openai.APIConnectionError, VertexAuthError) as error:
+    except VertexAuthError as error:
+        printer.finish()
+        # As doctor does: an unreachable token endpoint is a network problem, not a bad login.
+        detail, fix = token_failure(redact(str(error)) or type(error).__name__, options.timeout)
+        if "the login itself may be fine" in fix:
+            detail = detail.split(" To fix: ")[0]
+        err.write(f"{err.mark('fail')} {clean(detail)}")
+        if "No Google credentials found" not in detail:  # that message carries its own fix
+            err.write(f"    {err.arrow} {fix}")
+        err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
+        return 1
+    except openai.APIConnectionError as error:
         printer.finish()
         err.write(f"{err.mark('fail')} {clean(redact(str(error))) or type(error).__name__}")
         err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")

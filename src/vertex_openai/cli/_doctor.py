@@ -11,6 +11,7 @@ import datetime as _dt
 import os
 import re
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from .._endpoints import build_base_url, validate_base_url, validate_location, v
 from .._exceptions import VertexAuthError
 from .._redact import redact
 from ..wire._errors import google_error, hint_for
+from ..wire._hints import model_hint
+from ._advice import token_failure
 from ._output import Check
 
 __all__ = ["DoctorOptions", "run_checks"]
@@ -119,10 +122,34 @@ def _location(options: DoctorOptions, state: _State) -> list[Check]:
         value, source = url_match["location"], "from --base-url"
     else:
         value, source = "global", "the default; --location or GOOGLE_CLOUD_LOCATION change it"
+    if url_match and not options.location and not os.environ.get("GOOGLE_CLOUD_LOCATION"):
+        # The URL decides where requests go; the location in it is only checked for shape.
+        try:
+            state.location = validate_location(value)
+        except ValueError as err:
+            state.location = ""
+            return [Check("fail", "location", str(err), "Fix the location in --base-url.")]
+        return [Check("ok", "location", f"{value} ({source})")]
+    from .._locations import KNOWN_LOCATIONS, SOURCE, check_location, did_you_mean
+
+    named = source.removeprefix("from ") if source.startswith("from ") else None
     try:
-        state.location = validate_location(value)
-    except ValueError as err:
-        return [Check("fail", "location", str(err), "Use e.g. --location global or --location us-central1.")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # reported as a "!" line below instead
+            state.location = check_location(value, source=named, project=state.project)
+    except (TypeError, ValueError) as err:
+        state.location = ""  # no valid location: the base URL check must not build one for "global"
+        guess = did_you_mean(value)
+        if guess and named and not named.startswith("--"):
+            fix = f"Set {named}={guess} (or pass --location {guess})."
+        elif guess:
+            fix = f"Use --location {guess}."
+        else:
+            fix = "Use e.g. --location global or --location us-central1."
+        return [Check("fail", "location", str(err), fix)]
+    if value not in KNOWN_LOCATIONS:
+        return [Check("warn", "location", f"{value} ({source}) is not in vertex-openai's list of Vertex AI "
+                      "locations; it is used as given", f"Check it against {SOURCE}")]
     return [Check("ok", "location", f"{value} ({source})")]
 
 
@@ -135,6 +162,8 @@ def _base_url(options: DoctorOptions, state: _State) -> list[Check]:
         return [Check("ok", "base URL", f"{state.base_url} (from --base-url)")]
     if state.project is None:
         return [Check("skip", "base URL", "needs a project")]
+    if not state.location:
+        return [Check("skip", "base URL", "needs a valid location (see above)")]
     state.base_url = build_base_url(state.project, state.location)
     return [Check("ok", "base URL", state.base_url)]
 
@@ -161,19 +190,7 @@ def _token(options: DoctorOptions, state: _State) -> list[Check]:
     try:
         source.token()
     except VertexAuthError as err:
-        message = redact(str(err))
-        if "Timed out" in message:
-            detail = (f"no answer from Google's token endpoint within {options.timeout:g}s: this check needs "
-                      "network access to Google (offline, or a proxy/firewall in the way?)")
-            fix = "Check network access to oauth2.googleapis.com, or raise --timeout."
-        elif "invalid_grant" in message or "RefreshError" in message:
-            detail = f"the credentials were refused: {message}"
-            fix = "Log in again: `gcloud auth application-default login` (or use a fresh service-account key)."
-        elif "TransportError" in message or "Connection" in message:
-            detail = f"could not reach Google's token endpoint; this check needs the network: {message}"
-            fix = "Check network access to oauth2.googleapis.com (offline, or a proxy/firewall in the way?)."
-        else:
-            detail, fix = message, "Re-create the credentials: `gcloud auth application-default login`."
+        detail, fix = token_failure(redact(str(err)), options.timeout)  # the same words as `chat`
         return [Check("fail", "access token", detail, fix)]
     state.token_ok = True
     took = time.monotonic() - started
@@ -213,11 +230,11 @@ def _model(options: DoctorOptions, state: _State) -> list[Check]:
     elif "/" not in model:
         checks.append(Check(
             "warn", "model", f"{model!r} has no publisher prefix; the openapi endpoint names models publisher/model",
-            "Use e.g. --model google/gemini-2.5-flash or meta/llama-3.3-70b-instruct-maas.",
+            model_hint(model, state.location or None).replace('location="global"', "--location global"),
         ))
     else:
         checks.append(Check("ok", "model", model))
-    if "gemini-3" in model and state.location != "global":
+    if "gemini-3" in model.lower() and state.location and state.location != "global":
         checks.append(Check("warn", "model location", f"Gemini 3 models are served on the global endpoint, not "
                             f"{state.location!r}", "Use --location global (or GOOGLE_CLOUD_LOCATION=global)."))
     return checks
@@ -297,15 +314,10 @@ def _status_check(err: Any, options: DoctorOptions, state: _State) -> Check:
     elif status_code == 403:
         fix = (f"Grant the role: `gcloud projects add-iam-policy-binding {project} --member={member} "
                "--role=roles/aiplatform.user`, and check the project id.")
-    elif status_code == 404 and "publisher model" in lowered:
-        sent = vertex_model_name(options.model)
-        if "/" not in sent:
-            fix = f"Name the model with its publisher: --model google/{options.model}."
-        elif state.location != "global":
-            fix = (f"The model may not be served in {state.location!r}: try --location global, and check the "
-                   "model id.")
-        else:
-            fix = "Check the model id (e.g. google/gemini-2.5-flash) and that your project has access to it."
+    elif status_code == 404:
+        # Decided from the model id sent and the location used, as the client's own 404 hint is.
+        fix = model_hint(vertex_model_name(options.model), state.location or None).replace(
+            'location="global"', "--location global")
     elif status_code == 429:
         return Check("warn", "live request", detail + " (credentials, project and model are fine)",
                      hint_for(status_code, error, url))

@@ -61,6 +61,9 @@ _KEEP_REQUEST_HEADERS = frozenset({"content-type", "accept"})
 # Response headers the client acts on; the rest (set-cookie, date, server, alt-svc, content-encoding of a
 # body stored decoded, ...) is noise, secret or no longer true.
 _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
+# Where a recorded answer came from ("constructed: ... loopback fake" or "recorded: Vertex AI"), set by the plugin.
+PROVENANCE_HEADER = "x-vertex-openai-provenance"
+_KEEP_RESPONSE_HEADERS |= {PROVENANCE_HEADER}
 _SECRET_QUERY = frozenset({"key", "access_token", "api_key", "token", "oauth_token"})
 
 _PROJECT_PATH = re.compile(r"/projects/[^/]+/locations/[^/]+")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._redact import redact
+from ._hints import location_of, model_hint
 
 __all__ = ["google_error", "hint_for", "retry_delay_seconds", "status_message"]
 
@@ -83,8 +84,14 @@ def retry_delay_seconds(error: Mapping[str, Any]) -> float | None:
     return None
 
 
-def hint_for(status_code: int, error: Mapping[str, Any] | None, url: str) -> str | None:
-    """A one-line fix for the common set-up failures, or None."""
+def hint_for(
+    status_code: int, error: Mapping[str, Any] | None, url: str, model: str | None = None
+) -> str | None:
+    """A one-line fix for the common set-up failures, or None.
+
+    A 404 is explained from `model` (the id the client sent) and the location in the client's `url`, never from
+    Google's wording, which names the `google` publisher and a location whatever was asked for.
+    """
     message = str((error or {}).get("message", ""))
     lowered = message.lower()
     if status_code == 401:
@@ -101,22 +108,24 @@ def hint_for(status_code: int, error: Mapping[str, Any] | None, url: str) -> str
                 "Usually a missing IAM role or the wrong project: grant roles/aiplatform.user on the project "
                 "to the caller, and check the project id."
             )
-    if status_code == 404:
-        served_from = re.findall(r"locations/([a-z0-9-]+)", message) or re.findall(r"locations/([a-z0-9-]+)", url)
-        if served_from and served_from[0] != "global" and "gemini-3" in message + url:
-            return 'Gemini 3 models are served on the global endpoint: use location="global".'
-        if "publisher model" in lowered and "google/" not in message:
-            return "On the openapi endpoint Gemini models are named 'google/<model>', e.g. 'google/gemini-2.5-flash'."
-        if "publisher model" in lowered:
-            return "Check the model id, and that it is offered in this location (try location=\"global\")."
+    if status_code == 404 and model is not None:
+        return model_hint(model, location_of(url))
+    if status_code == 404 and "model" in lowered:
+        location = location_of(url)
+        where = f", and that it is offered in {location!r} (try location=\"global\")" if location not in (
+            None, "global") else ""
+        return f"Check the model id{where}."
     if status_code == 429:
         return "Quota or shared capacity exhausted; retry later, or use location=\"global\" for more capacity."
     return None
 
 
-def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, url: str, *,
-                   hint: bool = True) -> str:
-    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`; `hint=False` leaves the hint out."""
+def status_message(
+    status_code: int, error: Mapping[str, Any] | None, raw: str, url: str, model: str | None = None, *,
+    hint: bool = True,
+) -> str:
+    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`; `model` is the id the client sent;
+    `hint=False` leaves the hint out."""
     text = f"Error code: {status_code}"
     if error:
         status = error.get("status")
@@ -127,7 +136,7 @@ def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, 
     elif raw:
         snippet = " ".join(raw.split())
         text += f" - {snippet[:300]}{'…' if len(snippet) > 300 else ''}"
-    fix = hint_for(status_code, error, url) if hint else None
+    fix = hint_for(status_code, error, url, model) if hint else None
     if fix:
         text += f" (hint: {fix})"
     return redact(text)  # the server's text goes into exception text: never a key, JWT or token in it
