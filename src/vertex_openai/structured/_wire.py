@@ -177,7 +177,7 @@ def _adapted_tool(tool: Any, profile: Profile, loose_tools: bool) -> Any:
         if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
             raise SchemaAdaptationError("#/function/name", f"function name {name!r} is not accepted by "
                                         "Gemini: use letters, digits, '_', '.', ':' or '-' (max 64)")
-        params = cached_adapt(function["parameters"], profile, "tool_parameters")
+        params: dict[str, Any] | None = cached_adapt(function["parameters"], profile, "tool_parameters")
     elif loose_tools:
         params = _cached_loose(function["parameters"], profile)
         if params is None:

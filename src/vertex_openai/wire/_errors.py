@@ -12,6 +12,9 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
+
+from ._paths import unserved_alternative
 
 __all__ = ["google_error", "hint_for", "retry_delay_seconds", "status_message"]
 
@@ -71,6 +74,9 @@ def hint_for(status_code: int, error: Mapping[str, Any] | None, url: str) -> str
                 "to the caller, and check the project id."
             )
     if status_code == 404:
+        path_hint = _path_hint(url)
+        if path_hint:
+            return path_hint
         served_from = re.findall(r"locations/([a-z0-9-]+)", message) or re.findall(r"locations/([a-z0-9-]+)", url)
         if served_from and served_from[0] != "global" and "gemini-3" in message + url:
             return 'Gemini 3 models are served on the global endpoint: use location="global".'
@@ -83,6 +89,36 @@ def hint_for(status_code: int, error: Mapping[str, Any] | None, url: str) -> str
     return None
 
 
+_ENDPOINT_PATH = re.compile(r"/endpoints/[^/]+(/.*)$")
+
+
+def _path_hint(url: str) -> str | None:
+    """A 404 on a path other than chat completions: which paths Vertex serves and what to use instead."""
+    path = urlsplit(url).path.rstrip("/")
+    if not path or path.endswith("/chat/completions"):
+        return None
+    if path.endswith("/embeddings"):
+        return ("Vertex AI serves /embeddings on endpoints/openapi only for some models (MaaS embedding models); "
+                "for Gemini embeddings use the google-genai SDK (`client.models.embed_content(...)`).")
+    match = _ENDPOINT_PATH.search(path)
+    suffix = match.group(1) if match else path
+    return (f"this server does not serve {suffix}: Vertex AI's OpenAI-compatible endpoint serves /chat/completions "
+            f"(and /embeddings for some models); a self-deployed endpoint serves what its container serves. "
+            f"Instead: {unserved_alternative(suffix)}.")
+
+
+_STYLE = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _readable(raw: str) -> str:
+    """Google's front end answers some 404s with an HTML page: keep its text, not its markup."""
+    head = raw.lstrip()[:15].lower()
+    if head.startswith(("<!doctype html", "<html")):
+        raw = _TAG.sub(" ", _STYLE.sub(" ", raw))
+    return " ".join(raw.split())
+
+
 def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, url: str) -> str:
     """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`."""
     text = f"Error code: {status_code}"
@@ -93,7 +129,7 @@ def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, 
         if detail:
             text += f" - {detail}"
     elif raw:
-        snippet = " ".join(raw.split())
+        snippet = _readable(raw)
         text += f" - {snippet[:300]}{'…' if len(snippet) > 300 else ''}"
     hint = hint_for(status_code, error, url)
     if hint:
