@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MATRIX ?= 1.92.0 1.109.1 2.54.0
 PIPFLAGS ?= -q
 
-.PHONY: install demo test lint matrix bench soak clean
+.PHONY: install demo test lint matrix frameworks bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ matrix:
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
 	done
 
+# Framework flows (instructor, pydantic-ai, langchain-openai, openai-agents, llama-index) against the fake, in
+# venvs of their own per framework group and openai major; pinned in tests_frameworks/requirements/.
+frameworks:
+	PYTHON=$(PYTHON) VENV=$(VENV) PIPFLAGS=$(PIPFLAGS) bash tests_frameworks/run.sh
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
@@ -47,4 +52,4 @@ soak: $(STAMP)
 	VERTEX_OPENAI_SOAK=1 $(BIN)/python -m pytest -q -m soak -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(VENV)-openai-* dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-openai-* $(VENV)-frameworks-* dist build .pytest_cache .mypy_cache .ruff_cache
