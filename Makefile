@@ -32,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples cassettes
+	$(BIN)/ruff check src tests tests_frameworks benchmarks examples cassettes
 	$(BIN)/mypy
 
 # The docs site, built strictly: a broken link between pages or a missing heading anchor fails the build;
@@ -51,9 +51,10 @@ matrix:
 	done
 
 # Framework flows (instructor, pydantic-ai, langchain-openai, openai-agents, llama-index) against the fake, in
-# venvs of their own per framework group and openai major; pinned in tests_frameworks/requirements/.
+# venvs of their own per framework group and openai major (kept in ~/.cache/vertex-openai-frameworks, reused while
+# tests_frameworks/requirements/ and the pins are unchanged).
 frameworks:
-	PYTHON=$(PYTHON) VENV=$(VENV) PIPFLAGS=$(PIPFLAGS) bash tests_frameworks/run.sh
+	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) bash tests_frameworks/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -62,4 +63,4 @@ soak: $(STAMP)
 	VERTEX_OPENAI_SOAK=1 $(BIN)/python -m pytest -q -m soak -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(VENV)-openai-* $(VENV)-frameworks-* dist build docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-openai-* dist build docs/_build .pytest_cache .mypy_cache .ruff_cache

@@ -35,6 +35,7 @@ CALLS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
     "completions": (lambda c: c.completions.create(model="gemini-2.5-flash", prompt="hi"), "/completions",
                     "chat.completions.create"),
     "fine_tuning": (lambda c: c.fine_tuning.jobs.list(), "/fine_tuning/jobs", "tuning"),
+    "stored chat completions": (lambda c: c.chat.completions.retrieve("c1"), "/chat/completions/c1", "stores none"),
 }
 
 

@@ -1,35 +1,39 @@
 #!/usr/bin/env bash
 # `make frameworks`: each framework group's flows in a venv of its own, one per openai major.
 # A group is "<requirements file>:<openai version>:<test files>". openai is pinned in the same pip command as the
-# frameworks (never in the matrix venvs); a venv is reused while its requirements, openai pin and pyproject.toml
-# are unchanged. Prints the resolved versions and how long each group took.
+# frameworks (never in the matrix venvs). Venvs live outside the checkout (FRAMEWORK_VENVS, default
+# ~/.cache/vertex-openai-frameworks), named by a hash of the requirements file and the pins, so a fresh clone on
+# the same machine reuses them while nothing changed; this checkout is (re)installed into them editable each run.
+# Prints the resolved versions and how long each group took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-VENV=${VENV:-.venv}
 PIPFLAGS=${PIPFLAGS:--q}
+VENVS=${FRAMEWORK_VENVS:-${XDG_CACHE_HOME:-$HOME/.cache}/vertex-openai-frameworks}
 PYTEST_PIN="pytest==9.2.0"
 GROUPS_SPEC=${FRAMEWORK_GROUPS:-"openai2:2.54.0:test_guard.py,test_instructor.py,test_pydantic_ai.py,test_langchain.py,test_openai_agents.py,test_llama_index.py openai3:3.57.0:test_guard.py,test_pydantic_ai.py,test_langchain.py,test_openai_agents.py"}
 SHOWN='^(openai|instructor|pydantic-ai-slim|langchain-openai|langchain-core|openai-agents|llama-index-core|llama-index-llms-openai|llama-index-llms-openai-like|pydantic|httpx|httpx2)=='
 
+mkdir -p "$VENVS"
 start_all=$(date +%s)
 for group in $GROUPS_SPEC; do
   IFS=: read -r name openai_version files <<<"$group"
   start=$(date +%s)
   requirements=tests_frameworks/requirements/$name.txt
-  venv=$VENV-frameworks-$name
-  stamp=$( (cat "$requirements" pyproject.toml; echo "openai==$openai_version $PYTEST_PIN") | sha256sum | cut -c1-16)
-  if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$venv"
+  stamp=$( (cat "$requirements"; echo "openai==$openai_version $PYTEST_PIN $($PYTHON -V)") | sha256sum | cut -c1-12)
+  venv=$VENVS/$name-$stamp
+  if [ -f "$venv/.installed" ]; then
+    how="reused"
+    "$venv/bin/pip" install $PIPFLAGS -e . "openai==$openai_version"
+  else
+    how="installed"
+    rm -rf "$venv" "$VENVS/$name"-*
     $PYTHON -m venv "$venv"
     "$venv/bin/pip" install $PIPFLAGS -r "$requirements" "openai==$openai_version" "$PYTEST_PIN" -e .
-    echo "$stamp" > "$venv/.installed"
-    how="installed"
-  else
-    how="reused"
+    touch "$venv/.installed"
   fi
-  echo "== frameworks $name (openai $openai_version, venv $how): $("$venv/bin/pip" list --format=freeze 2>/dev/null \
-    | grep -iE "$SHOWN" | tr '\n' ' ')"
+  echo "== frameworks $name (openai $openai_version, venv $how: $venv): $("$venv/bin/pip" list --format=freeze \
+    2>/dev/null | grep -iE "$SHOWN" | tr '\n' ' ')"
   paths=()
   IFS=, read -ra names <<<"$files"
   for f in "${names[@]}"; do paths+=("tests_frameworks/$f"); done

@@ -8,8 +8,8 @@ import json
 import instructor
 import pydantic
 import pytest
-from conftest import MODEL, Address, Card, Order, Transfer, wired
 
+from conftest import MODEL, Address, Card, Order, Transfer, wired
 from vertex_openai.testing import FakeVertex
 
 MESSAGES = [{"role": "user", "content": "Extract the order of Ada, 1 Main St, Paris, paid by card."}]

@@ -6,9 +6,9 @@ import asyncio
 import json
 
 import pytest
-from conftest import Order, tool_names, weather, wired
 from langchain_core.messages import HumanMessage, ToolMessage
 
+from conftest import Order, tool_names, weather, wired
 from vertex_openai.testing import FakeVertex
 
 PROMPT = "Extract the order of Ada, 1 Main St, Paris, paid by card."

@@ -6,11 +6,11 @@ import asyncio
 import json
 
 import pytest
-from conftest import Order, tool_names, weather, wired
 from llama_index.core.llms import ChatMessage
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 
+from conftest import Order, tool_names, weather, wired
 from vertex_openai import UnsupportedEndpointError
 from vertex_openai.testing import FakeVertex
 
@@ -57,13 +57,15 @@ def test_tool_loop(loop_fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> No
     assert messages[-1].content
 
 
-def test_default_legacy_completions_is_refused_before_sending(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_legacy_completions_is_refused_before_sending(
+    fake: FakeVertex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from llama_index.llms.openai_like import OpenAILike
 
     namespace = wired("llama-index", fake, monkeypatch)
     llm = namespace["llm"]
     legacy = OpenAILike(model="gemini-2.5-flash", api_key="unused", openai_client=llm._get_client(),
                         async_openai_client=llm._get_aclient())
-    with pytest.raises(UnsupportedEndpointError, match="chat.completions.create"):
+    with pytest.raises(UnsupportedEndpointError, match=r"chat\.completions\.create"):
         legacy.complete("Hello")
     assert fake.requests == []

@@ -10,8 +10,8 @@ from typing import Any
 import openai
 import pytest
 from agents import Agent, Runner, function_tool
-from conftest import MODEL, Order, tool_names, weather, wired
 
+from conftest import MODEL, Order, tool_names, weather, wired
 from vertex_openai.testing import FakeVertex
 
 PROMPT = "Extract the order of Ada, 1 Main St, Paris, paid by card."

@@ -8,9 +8,9 @@ import json
 import re
 
 import pytest
-from conftest import Order, tool_names, weather, wired, wiring
 from pydantic_ai import Agent, NativeOutput
 
+from conftest import Order, tool_names, weather, wired, wiring
 from vertex_openai.testing import FakeVertex
 
 PROMPT = "Extract the order of Ada, 1 Main St, Paris, paid by card."

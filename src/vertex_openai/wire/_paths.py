@@ -39,6 +39,8 @@ _ALTERNATIVES = {
     "assistants": _ASSISTANTS,
     "threads": _ASSISTANTS,
     "vector_stores": "Vertex AI RAG Engine or Vector Search",
+    "chat": ("keep the chat completions you need on your side: Vertex AI stores none (no retrieve, list, update, "
+             "delete or messages of stored completions)"),
     "responses": ("client.responses.create / parse / stream on this library's client (served through "
                   "chat.completions); stored responses live on the client, Vertex keeps none"),
     "realtime": "the Gemini Live API through the google-genai SDK",
