@@ -11,7 +11,10 @@ PYTHON=${PYTHON:-python3}
 PIPFLAGS=${PIPFLAGS:--q}
 VENVS=${FRAMEWORK_VENVS:-${XDG_CACHE_HOME:-$HOME/.cache}/vertex-openai-frameworks}
 PYTEST_PIN="pytest==9.2.0"
-GROUPS_SPEC=${FRAMEWORK_GROUPS:-"openai2:2.54.0:test_guard.py,test_instructor.py,test_pydantic_ai.py,test_langchain.py,test_openai_agents.py,test_llama_index.py openai3:3.57.0:test_guard.py,test_pydantic_ai.py,test_langchain.py,test_openai_agents.py"}
+ALL="test_guard.py,test_instructor.py,test_pydantic_ai.py,test_langchain.py,test_openai_agents.py,test_llama_index.py"
+# instructor and llama-index-llms-openai cap openai<3: the openai 3 group has the other three.
+OA3="test_guard.py,test_pydantic_ai.py,test_langchain.py,test_openai_agents.py"
+GROUPS_SPEC=${FRAMEWORK_GROUPS:-"openai1:1.109.1:$ALL openai2:2.54.0:$ALL openai3:3.57.0:$OA3"}
 SHOWN='^(openai|instructor|pydantic-ai-slim|langchain-openai|langchain-core|openai-agents|llama-index-core|llama-index-llms-openai|llama-index-llms-openai-like|pydantic|httpx|httpx2)=='
 
 mkdir -p "$VENVS"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Union
 
 import instructor
 import pydantic
@@ -41,7 +42,9 @@ def test_json_schema_mode(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> 
 class PlainOrder(pydantic.BaseModel):
     customer: str
     address: Address
-    payment: Card | Transfer  # tagged by a Literal, without pydantic's `discriminator=`
+    # Tagged by a Literal, without pydantic's `discriminator=`. `Union[...]`: instructor 1.12's Partial cannot
+    # rebuild a PEP 604 `X | Y` union ("type 'types.UnionType' is not subscriptable").
+    payment: Union[Card, Transfer]  # noqa: UP007
     items: list[str]
 
 
@@ -57,11 +60,14 @@ def test_partial_streaming_of_a_discriminated_union_is_an_instructor_limitation(
     fake: FakeVertex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # instructor's Partial[...] rebuilds the union members without their Literal tags; pydantic refuses that
-    # while the stream is parsed (documented in docs/frameworks/instructor.md).
+    # (documented in docs/frameworks/instructor.md).
     client = wired("instructor", fake, monkeypatch)["client"]
-    with pytest.raises(Exception, match="needs field 'kind' to be of type `Literal`"):
+    # instructor 1.17: pydantic's discriminator error while the accepted stream is parsed; 1.12: it cannot rebuild
+    # the `X | Y` union at all, before sending.
+    limitation = r"needs field 'kind' to be of type `Literal`|'types\.UnionType' is not subscriptable"
+    with pytest.raises(Exception, match=limitation):
         list(client.chat.completions.create_partial(model=MODEL, response_model=Order, messages=MESSAGES))
-    assert len(fake.chat_requests) == 1  # the request was accepted; the stream's parsing fails
+    assert len(fake.chat_requests) <= 1 and all(r.json["stream"] for r in fake.chat_requests)
 
 
 def test_iterable_of_models(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:

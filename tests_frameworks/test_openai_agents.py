@@ -40,7 +40,7 @@ def test_structured_output(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch, ki
     agent = Agent(name="extractor", model=model_for(kind, namespace), output_type=Order)
 
     def run() -> Any:
-        return Runner.run_sync(agent, PROMPT).final_output
+        return asyncio.run(Runner.run(agent, PROMPT)).final_output
 
     if expect_no_bridge(kind, fake, run):
         return
@@ -56,7 +56,7 @@ def test_tool_loop(loop_fake: FakeVertex, monkeypatch: pytest.MonkeyPatch, kind:
     agent = Agent(name="assistant", model=model_for(kind, namespace), tools=[function_tool(weather)])
 
     def run() -> Any:
-        return Runner.run_sync(agent, "Weather in Paris?")
+        return asyncio.run(Runner.run(agent, "Weather in Paris?"))
 
     if expect_no_bridge(kind, loop_fake, run):
         return
@@ -96,7 +96,7 @@ def test_tools_with_output_type_on_gemini_2_are_refused_before_sending(
     from vertex_openai.structured import UnsupportedRequestError
 
     with pytest.raises(UnsupportedRequestError, match="rejects tools together with a JSON response_format"):
-        Runner.run_sync(agent, PROMPT)
+        asyncio.run(Runner.run(agent, PROMPT))
     assert fake.chat_requests == []
 
 
