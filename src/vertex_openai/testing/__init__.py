@@ -4,8 +4,9 @@ cassette kit (scrubbed vcrpy recordings) with its pytest plugin.
 Importing `vertex_openai` does not import this module; tests, demos and benchmarks do.
 """
 
+from ._content_coding import CassetteRecordingError, CassetteReplayError
 from ._fake_credentials import FakeCredentials
-from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
+from ._fake_script import Fault, RecordedRequest, Reply, google_error_body, load_script
 from ._fake_server import FakeVertex
 from ._schema_instance import instance_for_schema
 
@@ -29,6 +30,8 @@ __all__ = [
     "LOCATION_PLACEHOLDER",
     "PROJECT_PLACEHOLDER",
     "SECRET_PLACEHOLDER",
+    "CassetteRecordingError",
+    "CassetteReplayError",
     "CassetteScrubber",
     "FakeCredentials",
     "FakeVertex",
@@ -38,6 +41,7 @@ __all__ = [
     "assert_all_played",
     "google_error_body",
     "instance_for_schema",
+    "load_script",
     "replay_credentials",
     "use_cassette",
     "vcr_config",
