@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 from typing import Any
 
-import openai
 import pytest
 from agents import Agent, Runner, function_tool
 
@@ -15,8 +13,6 @@ from conftest import MODEL, Order, tool_names, weather, wired
 from vertex_openai.testing import FakeVertex
 
 PROMPT = "Extract the order of Ada, 1 Main St, Paris, paid by card."
-# client.responses served through chat completions (the bridge) in this library release?
-BRIDGE = importlib.util.find_spec("vertex_openai.responses") is not None
 MODELS = ["chat", "responses"]
 
 
@@ -24,14 +20,9 @@ def model_for(kind: str, namespace: dict[str, Any]) -> Any:
     return namespace["chat_model"] if kind == "chat" else MODEL  # a string: the default (Responses) model
 
 
-def expect_no_bridge(kind: str, fake: FakeVertex, run: Any) -> bool:
-    """Without the bridge the Responses model's request reaches the server: assert that clear 404 and stop."""
-    if kind == "chat" or BRIDGE:
-        return False
-    with pytest.raises(openai.NotFoundError, match="does not serve /responses"):
-        run()
-    assert fake.requests[-1].path.endswith("/endpoints/openapi/responses")
-    return True
+def assert_served_by_chat_completions(fake: FakeVertex) -> None:
+    """The Responses model's calls went out as chat completions (the bridge); nothing asked for /responses."""
+    assert fake.chat_requests and not any(r.path.endswith("/responses") for r in fake.requests)
 
 
 @pytest.mark.parametrize("kind", MODELS)
@@ -39,15 +30,11 @@ def test_structured_output(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch, ki
     namespace = wired("openai-agents", fake, monkeypatch)
     agent = Agent(name="extractor", model=model_for(kind, namespace), output_type=Order)
 
-    def run() -> Any:
-        return asyncio.run(Runner.run(agent, PROMPT)).final_output
-
-    if expect_no_bridge(kind, fake, run):
-        return
-    order = run()
+    order = asyncio.run(Runner.run(agent, PROMPT)).final_output
     assert isinstance(order, Order) and order.payment.kind == "card" and order.address.city
     sent = fake.chat_requests[-1].json
     assert sent["response_format"]["type"] == "json_schema" and '"const"' not in json.dumps(sent)
+    assert_served_by_chat_completions(fake)
 
 
 @pytest.mark.parametrize("kind", MODELS)
@@ -55,16 +42,12 @@ def test_tool_loop(loop_fake: FakeVertex, monkeypatch: pytest.MonkeyPatch, kind:
     namespace = wired("openai-agents", loop_fake, monkeypatch)
     agent = Agent(name="assistant", model=model_for(kind, namespace), tools=[function_tool(weather)])
 
-    def run() -> Any:
-        return asyncio.run(Runner.run(agent, "Weather in Paris?"))
-
-    if expect_no_bridge(kind, loop_fake, run):
-        return
-    result = run()
+    result = asyncio.run(Runner.run(agent, "Weather in Paris?"))
     assert tool_names(loop_fake) == [[], ["weather"]]
     assert isinstance(result.final_output, str) and result.final_output
     tool_messages = [m for m in loop_fake.chat_requests[-1].json["messages"] if m["role"] == "tool"]
     assert tool_messages and "sunny in" in tool_messages[0]["content"]
+    assert_served_by_chat_completions(loop_fake)
 
 
 @pytest.mark.parametrize("kind", MODELS)
@@ -78,14 +61,10 @@ def test_streaming(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch, kind: str)
                   if event.type == "raw_response_event" and event.data.type == "response.output_text.delta"]
         return deltas, result.final_output
 
-    def run() -> Any:
-        return asyncio.run(stream())
-
-    if expect_no_bridge(kind, fake, run):
-        return
-    deltas, final = run()
+    deltas, final = asyncio.run(stream())
     assert len(deltas) > 1 and "".join(deltas) == final == "You said: Say hello"
     assert fake.chat_requests[-1].json["stream"] is True
+    assert_served_by_chat_completions(fake)
 
 
 def test_tools_with_output_type_on_gemini_2_are_refused_before_sending(
