@@ -1,0 +1,91 @@
+"""AIMD concurrency: cuts once per congestion event, honours RetryInfo, stays under the ceiling, and
+holds a quota's rate with few 429s against the constructed quota fake."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from vertex_openai import AsyncOpenAI
+from vertex_openai.bulk import AdaptiveLimit, aextract
+from vertex_openai.testing._fake_quota import QuotaFakeVertex
+
+
+def test_slow_start_then_one_cut_per_round_trip() -> None:
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=4, decrease=0.7)
+        epochs = [await limit.acquire() for _ in range(4)]
+        for epoch in epochs:
+            await limit.release(epoch)
+        assert limit.limit == 6  # slow start: +0.5 per success, 1.5x per round trip
+        epochs = [await limit.acquire() for _ in range(6)]
+        await limit.release(epochs[0], throttled=True)
+        assert limit.limit == 3  # the 429 that ends slow start halves the window
+        await limit.release(epochs[1], throttled=True)  # same round trip: no second cut
+        assert limit.limit == 3 and limit.stats.decreases == 1 and limit.stats.throttled == 2
+        for epoch in epochs[2:5]:
+            await limit.release(epoch)  # successes while the window is over-full: no growth below the cut
+        later = await limit.acquire()
+        await limit.release(later, throttled=True)  # sent after the cut: a new event, cut by 0.7
+        assert limit.stats.decreases == 2 and 2.0 < limit.limit < 3 * 0.7 + 0.2
+        await limit.release(epochs[5])
+
+    asyncio.run(scenario())
+
+
+def test_additive_increase_is_slow_and_capped_by_the_ceiling() -> None:
+    async def scenario() -> None:
+        limit = AdaptiveLimit(6, initial=4, decrease=0.5)
+        first = await limit.acquire()
+        await limit.release(first, throttled=True)
+        assert limit.limit == 2
+        for _ in range(200):
+            epochs = [await limit.acquire() for _ in range(int(limit.limit))]
+            for epoch in epochs:
+                await limit.release(epoch)
+        assert limit.limit == 6
+
+    asyncio.run(scenario())
+
+
+def test_retry_info_delays_every_new_request() -> None:
+    async def scenario() -> float:
+        limit = AdaptiveLimit(8, initial=8)
+        epoch = await limit.acquire()
+        await limit.release(epoch, throttled=True, retry_delay=0.3)
+        start = time.monotonic()
+        await limit.acquire()
+        return time.monotonic() - start
+
+    assert asyncio.run(scenario()) >= 0.29
+
+
+def test_bad_ceiling_is_refused() -> None:
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        AdaptiveLimit(0)
+
+
+class Row(BaseModel):
+    name: str
+
+
+def test_quota_fake_rate_is_held_with_few_429s(tmp_path: Path) -> None:
+    rate, count = 40.0, 300
+    with QuotaFakeVertex(rate=rate, burst=rate, latency=0.2, require_auth=False, keep_requests=False) as fake:
+        client = AsyncOpenAI(project="fake-project", location="global", base_url=fake.base_url,
+                             credentials=fake.credentials())
+        start = time.monotonic()
+        summary = asyncio.run(aextract(client, [{"id": i, "t": "x"} for i in range(count)], prompt="{t}",
+                                       response_format=Row, model="google/gemini-2.5-flash",
+                                       output=tmp_path / "o.jsonl", concurrency=64, progress=False))
+        elapsed = time.monotonic() - start
+    assert summary.succeeded == count
+    # The bucket starts full (one second of quota), so the ceiling over the run is rate + burst / elapsed.
+    ceiling = rate + rate / elapsed
+    assert count / elapsed >= 0.8 * ceiling, (count / elapsed, ceiling)
+    assert fake.throttled / (fake.throttled + fake.admitted) < 0.1
+    assert summary.throttled == fake.throttled
