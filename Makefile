@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MATRIX ?= 1.92.0 1.109.1 2.54.0
 PIPFLAGS ?= -q
 
-.PHONY: install demo test lint matrix bench soak clean
+.PHONY: install demo test lint docs matrix bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install $(PIPFLAGS) -e '.[test,docs]'
+	touch $(DOCS_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m vertex_openai.demo
@@ -29,6 +34,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples cassettes
 	$(BIN)/mypy
+
+# The docs site, built strictly: a broken link between pages or a missing heading anchor fails the build;
+# external links are listed in docs/_build/external-links.txt, not fetched. Snippets run in tests/test_docs_snippets.py.
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html docs docs/_build/html
 
 matrix:
 	@set -e; for v in $(MATRIX); do \
@@ -47,4 +57,4 @@ soak: $(STAMP)
 	VERTEX_OPENAI_SOAK=1 $(BIN)/python -m pytest -q -m soak -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(VENV)-openai-* dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-openai-* dist build docs/_build .pytest_cache .mypy_cache .ruff_cache

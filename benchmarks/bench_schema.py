@@ -17,8 +17,8 @@ from _stats import median, table
 from pydantic import BaseModel, Field, create_model
 
 from vertex_openai import vertex_openai_client
-from vertex_openai._schema_wire import adapt_chat_body, clear_cache
 from vertex_openai.structured import strict_schema_for
+from vertex_openai.structured._wire import adapt_chat_body, clear_cache
 
 N_MODELS = 50
 

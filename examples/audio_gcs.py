@@ -2,7 +2,7 @@
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.multimodal import audio_part, text_part
+from vertex_openai.gemini import audio_part, text_part
 
 PIXEL_PODCAST = "gs://cloud-samples-data/generative-ai/audio/pixel.mp3"
 

@@ -7,7 +7,7 @@ import os
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import google_extra_body
+from vertex_openai.gemini import google_extra_body
 
 CACHE = os.environ.get("VERTEX_CACHED_CONTENT", "projects/PROJECT_ID/locations/us-central1/cachedContents/123")
 

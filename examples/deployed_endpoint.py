@@ -7,7 +7,7 @@ import os
 
 from _common import Reply, example
 
-from vertex_openai.extensions import DEPLOYED_MODEL
+from vertex_openai.gemini import DEPLOYED_MODEL
 
 ENDPOINT_ID = os.environ.get("VERTEX_ENDPOINT_ID", "1234567890")
 MESSAGES = [{"role": "user", "content": "Why is the sky blue?"}]

@@ -2,7 +2,7 @@
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import google_extra_body
+from vertex_openai.gemini import google_extra_body
 
 with example(Reply(content="Hello!")) as ex:
     extra = google_extra_body(

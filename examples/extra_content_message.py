@@ -2,7 +2,7 @@
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import text_message
+from vertex_openai.gemini import text_message
 
 with example(Reply(content="Noted.")) as ex:
     messages = [

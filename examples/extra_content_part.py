@@ -2,8 +2,7 @@
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import google_extra_content
-from vertex_openai.multimodal import image_part, text_part
+from vertex_openai.gemini import google_extra_content, image_part, text_part
 
 with example(Reply(content="A plate of scones.")) as ex:
     content = [

@@ -6,7 +6,7 @@ calls you construct, pass the signature Gemini gave you (or Google's documented 
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import assistant_tool_call, tool_message
+from vertex_openai.gemini import assistant_tool_call, tool_message
 
 with example(Reply(content="It is 21°C in Paris.")) as ex:
     messages = [

@@ -2,7 +2,7 @@
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.multimodal import image_part, text_part
+from vertex_openai.gemini import image_part, text_part
 
 SCONES = "gs://cloud-samples-data/generative-ai/image/scones.jpg"
 

@@ -2,7 +2,7 @@
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import google_extra_body, safety_setting
+from vertex_openai.gemini import google_extra_body, safety_setting
 
 EXTRA = google_extra_body(safety_settings=[
     safety_setting("HARM_CATEGORY_HATE_SPEECH", "BLOCK_LOW_AND_ABOVE"),

@@ -4,7 +4,7 @@ import base64
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.multimodal import image_part, text_part
+from vertex_openai.gemini import image_part, text_part
 
 # A 1x1 PNG; any local path or bytes works the same way (image_part("photo.jpg")).
 PIXEL = base64.b64decode(

@@ -2,7 +2,7 @@
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import google_extra_body, thoughts
+from vertex_openai.gemini import google_extra_body, thoughts
 
 EXTRA = google_extra_body(
     thinking_config={"include_thoughts": True, "thinking_budget": 1024},

@@ -8,7 +8,7 @@ import json
 
 from _common import MODEL, Reply, example
 
-from vertex_openai.extensions import to_message_param
+from vertex_openai.gemini import to_message_param
 
 TOOLS = [{
     "type": "function",

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from vertex_openai import async_vertex_openai_client, vertex_openai_client
-from vertex_openai import extensions as ex
-from vertex_openai import multimodal as mm
+from vertex_openai import gemini as ex
+from vertex_openai import gemini as mm
 from vertex_openai import structured as st
 
 

@@ -17,7 +17,7 @@ from test_cli_support import (
     token_endpoint,
     write_service_account_key,
 )
-from vertex_openai._cli_chat import ThoughtSplitter
+from vertex_openai.cli._chat import ThoughtSplitter
 from vertex_openai.testing import FakeVertex, Fault, Reply, google_error_body
 
 

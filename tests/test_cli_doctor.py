@@ -234,7 +234,7 @@ def test_metadata_server_is_found_when_it_answers_like_google(monkeypatch: pytes
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from threading import Thread
 
-    from vertex_openai._cli_adc import discover_credentials
+    from vertex_openai._adc import discover_credentials
 
     class Metadata(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:

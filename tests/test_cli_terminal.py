@@ -60,7 +60,7 @@ def test_doctor_in_a_real_terminal_has_coloured_marks(tmp_path: Path) -> None:
 
 
 def test_no_colour_when_piped_or_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from vertex_openai._cli_output import Style
+    from vertex_openai.cli._output import Style
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -82,7 +82,7 @@ def test_no_colour_when_piped_or_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_ascii_marks_when_the_output_cannot_encode_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from vertex_openai._cli_output import Check, Style, render_check
+    from vertex_openai.cli._output import Check, Style, render_check
 
     class Latin1(list[str]):
         encoding = "latin-1"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from vertex_openai import vertex_openai_client
-from vertex_openai.extensions import (
+from vertex_openai.gemini import (
     DEPLOYED_MODEL,
     assistant_tool_call,
     google_extra_body,

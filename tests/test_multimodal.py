@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from vertex_openai import vertex_openai_client
-from vertex_openai.multimodal import (
+from vertex_openai.gemini import (
     RequestTooLargeError,
     audio_part,
     detect_mime_type,

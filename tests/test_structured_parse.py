@@ -14,7 +14,7 @@ import pytest
 
 from schema_corpus import CORPUS, Constrained, TreeNode
 from test_structured_meaning import as_json_schema
-from vertex_openai import _schema_wire, async_vertex_openai_client, vertex_openai_client
+from vertex_openai import async_vertex_openai_client, vertex_openai_client
 from vertex_openai.structured import (
     StructuredOutputError,
     UnsupportedRequestError,
@@ -22,6 +22,7 @@ from vertex_openai.structured import (
     parse_with_reask,
     strict_schema_for,
 )
+from vertex_openai.structured import _wire as _schema_wire
 from vertex_openai.testing import FakeVertex, Reply
 
 MODEL = "gemini-2.5-flash"

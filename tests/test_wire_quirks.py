@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from vertex_openai import async_vertex_openai_client, vertex_openai_client
-from vertex_openai._response import normalize_response_data, original_tool_call_id
-from vertex_openai.extensions import google_extra_body, thoughts, to_message_param
+from vertex_openai.gemini import google_extra_body, thoughts, to_message_param
 from vertex_openai.testing import FakeCredentials, FakeVertex, Reply
+from vertex_openai.wire._response import normalize_response_data, original_tool_call_id
 
 MODEL = "gemini-2.5-flash"
 USER = [{"role": "user", "content": "What is 2+2 and 3+3?"}]

@@ -13,12 +13,12 @@ import asyncio
 import concurrent.futures
 import datetime as _dt
 import inspect
-import re
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from ._errors import VertexAuthError
+from ._exceptions import VertexAuthError
+from ._redact import redact
 
 __all__ = [
     "CLOUD_PLATFORM_SCOPE",
@@ -26,7 +26,6 @@ __all__ = [
     "CredentialsTokenSource",
     "TokenProvider",
     "TokenSource",
-    "redact",
 ]
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -37,14 +36,6 @@ _FIX_HINT = (
 
 TokenProvider = Callable[[], str | Awaitable[str]]
 Clock = Callable[[], _dt.datetime]
-
-_TOKENISH = re.compile(r"(ya29\.|Bearer\s+)[A-Za-z0-9._~+/=-]+")
-
-
-def redact(text: str) -> str:
-    """Hide anything that looks like an OAuth token in text that may reach a user or a log."""
-    return _TOKENISH.sub(lambda m: m.group(1) + "<redacted>", text)
-
 
 def _utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)

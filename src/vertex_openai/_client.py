@@ -16,12 +16,12 @@ from openai import NOT_GIVEN, NotGiven
 
 from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
-from ._errors import google_error, retry_delay_seconds, status_message
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
-from ._request import prepare_json_body
-from ._response import normalize_response_data
-from ._schema_wire import check_mode
-from ._sse import VertexSSEDecoder
+from .structured._wire import check_mode
+from .wire._errors import google_error, retry_delay_seconds, status_message
+from .wire._request import prepare_json_body
+from .wire._response import normalize_response_data
+from .wire._sse import VertexSSEDecoder
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -90,7 +90,7 @@ class _VertexClientMixin:
         _vertex_config: VertexConfig | None = None,
         **openai_kwargs: Any,
     ) -> None:
-        """See the README's configuration table; unknown keywords go to the openai client as they are."""
+        """See docs/configuration.md; unknown keywords go to the openai client as they are."""
         config, sdk_kwargs = _init_kwargs(
             project, location, endpoint=endpoint, api_version=api_version, credentials=credentials,
             base_url=base_url, token_refresh_margin=token_refresh_margin,
@@ -311,7 +311,7 @@ def _init_kwargs(
 ) -> tuple[VertexConfig, dict[str, Any]]:
     _reject_openai_only(openai_kwargs)
     _check_sdk_options(openai_kwargs)
-    # schema_adaptation="jsonschema" | "openapi" | "off" (README "Structured output"); also on copy().
+    # schema_adaptation="jsonschema" | "openapi" | "off" (docs/structured-output.md); also on copy().
     schema_adaptation = openai_kwargs.pop("schema_adaptation", None)
     for name in _OPENAI_ONLY:
         openai_kwargs.pop(name, None)
@@ -378,12 +378,12 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
 
 
 def vertex_openai_client(project: str | None = None, location: str | None = None, **kwargs: Any) -> OpenAI:
-    """An `openai.OpenAI` for Vertex AI. See the README's configuration table for every keyword."""
+    """An `openai.OpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
     return OpenAI(project, location, **kwargs)
 
 
 def async_vertex_openai_client(
     project: str | None = None, location: str | None = None, **kwargs: Any
 ) -> AsyncOpenAI:
-    """An `openai.AsyncOpenAI` for Vertex AI. See the README's configuration table for every keyword."""
+    """An `openai.AsyncOpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
     return AsyncOpenAI(project, location, **kwargs)

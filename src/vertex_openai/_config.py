@@ -14,7 +14,7 @@ from typing import Any
 
 from ._auth import CLOUD_PLATFORM_SCOPE, CallableTokenSource, CredentialsTokenSource, TokenSource
 from ._endpoints import VertexTarget, resolve_target
-from ._errors import VertexAuthError
+from ._exceptions import VertexAuthError
 
 __all__ = ["VertexConfig", "resolve_config"]
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
 from ._auth import TokenSource
-from ._errors import google_error, retry_delay_seconds
+from .wire._errors import google_error, retry_delay_seconds
 
 __all__ = ["REFRESH_ERROR_EXTENSION", "auth_for", "same_origin", "set_bearer", "token_wait"]
 

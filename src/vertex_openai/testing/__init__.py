@@ -1,10 +1,12 @@
-"""Test helpers shipped with the package: a loopback fake Vertex endpoint and network-free credentials.
+"""Test helpers shipped with the package: a loopback fake Vertex endpoint, network-free credentials, and the
+cassette kit (scrubbed vcrpy recordings) with its pytest plugin.
 
 Importing `vertex_openai` does not import this module; tests, demos and benchmarks do.
 """
 
 from ._fake_credentials import FakeCredentials
-from ._fake_server import FakeVertex, Fault, RecordedRequest, Reply, google_error_body
+from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
+from ._fake_server import FakeVertex
 from ._schema_instance import instance_for_schema
 
 # Cassette kit (`_vcr.py`), loaded on first use so importing this package never needs vcrpy.

@@ -8,15 +8,18 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from google.auth import credentials as ga_credentials
 from google.auth import exceptions as ga_exceptions
 
-if TYPE_CHECKING:
-    from ._fake_server import FakeVertex
+__all__ = ["FakeCredentials", "TokenRegistry"]
 
-__all__ = ["FakeCredentials"]
+
+class TokenRegistry(Protocol):
+    """What accepts the tokens FakeCredentials issue (a `FakeVertex` does)."""
+
+    def accept_token(self, token: str, lifetime: float = ...) -> None: ...
 
 _counter = itertools.count(1)
 
@@ -31,7 +34,7 @@ class FakeCredentials(ga_credentials.Credentials):  # type: ignore[misc]
     def __init__(
         self,
         *,
-        server: FakeVertex | None = None,
+        server: TokenRegistry | None = None,
         lifetime: float = 3600.0,
         latency: float = 0.0,
         fail_with: BaseException | None = None,

@@ -13,15 +13,17 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ._fake_credentials import FakeCredentials
+from ._fake_replies import chunk_bodies, completion_body, last_user_text, with_thoughts
+from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
 from ._schema_instance import instance_for_schema
 from ._schema_rules import schema_rejection
 
-__all__ = ["FakeVertex", "Fault", "RecordedRequest", "Reply", "google_error_body"]
+__all__ = ["FakeVertex"]
 
 _PATH = re.compile(
     r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
@@ -32,67 +34,6 @@ _UNAUTHENTICATED = (
     "valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
 )
 _MAX_BODY = 64 * 1024 * 1024
-
-
-def google_error_body(code: int, status: str, message: str, details: list[Any] | None = None) -> list[Any]:
-    """Google's OpenAI-layer error: a one-element JSON list around the `error` object."""
-    error: dict[str, Any] = {"code": code, "message": message, "status": status}
-    if details is not None:
-        error["details"] = details
-    return [{"error": error}]
-
-
-@dataclass
-class Fault:
-    """One scripted answer instead of the normal reply.
-
-    action: "respond" (status/body/headers), "close" (drop the connection with no answer),
-    "stream_then_close" (send `chunks` SSE chunks of a normal stream, then drop the connection),
-    "stream_then_raw" (send `chunks` chunks, then write `body` raw, outside any `data:` line).
-    `delay` waits before answering; `body_delay` waits between the headers and the body.
-    """
-
-    status: int = 500
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    body_delay: float = 0.0
-    action: str = "respond"
-    chunks: int = 1
-
-
-@dataclass
-class Reply:
-    """The model's next answer: text, tool calls, and the finish reason Google would send."""
-
-    content: str | None = "Hello from the fake Vertex AI."
-    tool_calls: list[dict[str, Any]] | None = None
-    finish_reason: str | None = None
-    extra_content: dict[str, Any] | None = None
-    raw_message: dict[str, Any] | None = None
-    # Thought text: sent only when the request sets include_thoughts, inside <marker> tags when it sets
-    # thought_tag_marker, else untagged before the answer (as Google does).
-    thoughts: str | None = None
-    # Stream these deltas verbatim instead (each {"delta": {...}, "finish_reason": ...}).
-    raw_chunks: list[dict[str, Any]] | None = None
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    token_valid: bool
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-    @property
-    def token(self) -> str | None:
-        value = self.headers.get("authorization", "")
-        return value[7:] if value.startswith("Bearer ") else None
 
 
 class FakeVertex:
@@ -177,8 +118,6 @@ class FakeVertex:
     # -- tokens ------------------------------------------------------------------------------------
     def credentials(self, **kwargs: Any) -> Any:
         """FakeCredentials whose tokens this server accepts."""
-        from ._fake_credentials import FakeCredentials
-
         return FakeCredentials(server=self, **kwargs)
 
     def accept_token(self, token: str, lifetime: float = 3600.0) -> None:
@@ -239,22 +178,7 @@ class FakeVertex:
             return Reply(content=json.dumps(instance_for_schema(schema)))
         if isinstance(response_format, dict) and response_format.get("type") == "json_object":
             return Reply(content='{"answer": "ok"}')
-        return Reply(content=f"You said: {_last_user_text(body.get('messages'))}")
-
-
-def _last_user_text(messages: Any) -> str:
-    if not isinstance(messages, list):
-        return ""
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(
-                    str(p.get("text")) for p in content if isinstance(p, dict) and p.get("type") == "text"
-                )
-    return ""
+        return Reply(content=f"You said: {last_user_text(body.get('messages'))}")
 
 
 def _dumps(value: Any) -> bytes:
@@ -356,12 +280,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(*rejection)
                 return
         reply = reply or fake._default_reply(body)
-        reply = _with_thoughts(reply, body)
+        reply = with_thoughts(reply, body)
         completion_id = f"fake-{number}"
         if body.get("stream"):
             self._stream(body, reply, completion_id)
         else:
-            self._send(200, _dumps(_completion(body, reply, completion_id)))
+            self._send(200, _dumps(completion_body(body, reply, completion_id)))
 
     # -- answers -------------------------------------------------------------------------------------
     def _play_fault(self, fault: Fault, number: int) -> None:
@@ -373,7 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault.action in ("stream_then_close", "stream_then_raw"):
             self._start_chunked()
-            chunks = list(_chunks({"model": "google/gemini-2.5-flash"}, Reply(content="partial answer " * 8),
+            chunks = list(chunk_bodies({"model": "google/gemini-2.5-flash"}, Reply(content="partial answer " * 8),
                                   f"fake-{number}", self.fake.stream_chunk_chars))
             for chunk in chunks[: fault.chunks]:
                 self._chunk(b"data: " + _dumps(chunk) + b"\n\n")
@@ -399,85 +323,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, body: dict[str, Any], reply: Reply, completion_id: str) -> None:
         self._start_chunked()
-        for chunk in _chunks(body, reply, completion_id, self.fake.stream_chunk_chars):
+        for chunk in chunk_bodies(body, reply, completion_id, self.fake.stream_chunk_chars):
             self._chunk(b"data: " + _dumps(chunk) + b"\n\n")
         if self.fake.done_sentinel:
             self._chunk(b"data: [DONE]\n\n")
         self._end_chunked()
-
-
-def _with_thoughts(reply: Reply, body: dict[str, Any]) -> Reply:
-    extra = body.get("extra_body")
-    google = extra.get("google") if isinstance(extra, dict) else None
-    google = google if isinstance(google, dict) else {}
-    thinking = google.get("thinking_config")
-    if not reply.thoughts or not (isinstance(thinking, dict) and thinking.get("include_thoughts")):
-        return reply
-    marker = google.get("thought_tag_marker")
-    thoughts = f"<{marker}>{reply.thoughts}</{marker}>" if marker else reply.thoughts
-    return replace(reply, content=thoughts + (reply.content or ""), thoughts=None)
-
-
-def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
-    prompt = max(1, len(json.dumps(body.get("messages", ""))) // 4)
-    completion = max(1, len(text) // 4)
-    return {"completion_tokens": completion, "prompt_tokens": prompt, "total_tokens": prompt + completion}
-
-
-def _model(body: dict[str, Any]) -> str:
-    model = body.get("model")
-    return model if isinstance(model, str) else ""
-
-
-def _completion(body: dict[str, Any], reply: Reply, completion_id: str) -> dict[str, Any]:
-    message: dict[str, Any] = reply.raw_message or {"content": reply.content, "role": "assistant"}
-    if reply.raw_message is None:
-        if reply.tool_calls:
-            message["tool_calls"] = reply.tool_calls
-        if reply.extra_content:
-            message["extra_content"] = reply.extra_content
-    finish = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
-    return {
-        "choices": [{"finish_reason": finish, "index": 0, "logprobs": None, "message": message}],
-        "created": int(time.time()),
-        "id": completion_id,
-        "model": _model(body),
-        "object": "chat.completion",
-        "system_fingerprint": "",
-        "usage": _usage(body, reply.content or ""),
-    }
-
-
-def _chunks(body: dict[str, Any], reply: Reply, completion_id: str, size: int) -> Iterable[dict[str, Any]]:
-    created = int(time.time())
-    text = reply.content or ""
-    pieces = [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, usage: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "choices": [{"delta": delta, "finish_reason": finish, "index": 0, "logprobs": None}],
-            "created": created,
-            "id": completion_id,
-            "model": _model(body),
-            "object": "chat.completion.chunk",
-            "system_fingerprint": "",
-        }
-        if usage:
-            out["usage"] = _usage(body, text)
-        return out
-
-    if reply.raw_chunks is not None:
-        for n, item in enumerate(reply.raw_chunks):
-            yield chunk(item.get("delta", {}), item.get("finish_reason"), usage=n == len(reply.raw_chunks) - 1)
-        return
-    last = len(pieces) - 1
-    for i, piece in enumerate(pieces):
-        delta: dict[str, Any] = {"content": piece, "role": "assistant"}
-        if i == 0 and reply.extra_content:
-            delta["extra_content"] = reply.extra_content
-        finished = i == last and not reply.tool_calls
-        yield chunk(delta, (reply.finish_reason or "stop") if finished else None, usage=finished)
-    if reply.tool_calls:
-        # Google sends each tool call whole, in one chunk, without `index`.
-        calls = [{k: v for k, v in call.items() if k != "index"} for call in reply.tool_calls]
-        yield chunk({"role": "assistant", "tool_calls": calls}, reply.finish_reason or "stop", usage=True)

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from ._schema_adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
+from ._adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
 
 __all__ = [
     "SCHEMA_ADAPTATION_MODES",

@@ -13,13 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import openai
-
-__all__ = ["VertexAuthError", "google_error", "hint_for", "retry_delay_seconds", "status_message"]
-
-
-class VertexAuthError(openai.OpenAIError):
-    """No usable Google access token: no credentials, revoked, or the token endpoint is unreachable."""
+__all__ = ["google_error", "hint_for", "retry_delay_seconds", "status_message"]
 
 
 def google_error(body: object) -> dict[str, Any] | None:

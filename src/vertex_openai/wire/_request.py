@@ -1,18 +1,20 @@
-"""Request-body adjustments made once per attempt, on a copy of the SDK's options (never the caller's dict).
+"""The one place that edits request bodies: once per attempt, on a copy of the SDK's options (never the
+caller's dict), for chat completions only.
 
-Today: Gemini model names get their `google/` publisher on the `openapi` endpoint. Later features
-(schema adaptation, extra_body checks) plug in here, so there is one place that edits bodies.
+In order: Gemini model ids get their `google/` publisher on the `openapi` endpoint; `response_format` and strict
+tool schemas are adapted for Gemini and `parse()` gets a tolerant parser (`structured`); then the Gemini body
+checks and repairs of `_gemini_body` run on what will go on the wire.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._config import VertexConfig
-from ._endpoints import vertex_model_name
-from ._gemini_request import prepare_gemini_options
-from ._schema_parse import wrap_post_parser
-from ._schema_wire import adapt_chat_body
+from .._config import VertexConfig
+from .._endpoints import vertex_model_name
+from ..structured._parse import wrap_post_parser
+from ..structured._wire import adapt_chat_body
+from ._gemini_body import prepare_gemini_options
 
 __all__ = ["prepare_json_body"]
 

@@ -17,7 +17,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._auth import CLOUD_PLATFORM_SCOPE, redact
+from ._auth import CLOUD_PLATFORM_SCOPE
+from ._redact import redact
 
 __all__ = ["Discovery", "FoundCredentials", "discover_credentials", "gcloud_config_project"]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._cli_output import Style
+from ._output import Style
 
 __all__ = ["ChatOptions", "ThoughtSplitter", "build_request", "run_chat"]
 
@@ -213,8 +213,8 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
     """Send one request; 0 on an answer, 1 when the request failed (the error says why), 2 on bad input."""
     import openai
 
-    from ._auth import redact
-    from ._errors import VertexAuthError
+    from .._exceptions import VertexAuthError
+    from .._redact import redact
 
     try:
         request = build_request(options)

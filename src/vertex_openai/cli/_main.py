@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
+from .. import __version__
 
 __all__ = ["main"]
 
@@ -130,20 +130,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _styles() -> tuple[Any, Any]:
-    from ._cli_output import Style
+    from ._output import Style
 
     return Style(sys.stdout), Style(sys.stderr)
 
 
 def _doctor(args: argparse.Namespace, verbose: bool) -> int:
-    from ._cli_doctor import DoctorOptions, run_checks
-    from ._cli_output import render_check
+    from ._doctor import DoctorOptions, run_checks
+    from ._output import render_check
 
     out, _ = _styles()
     options = DoctorOptions(project=args.project, location=args.location, model=args.model, live=args.live,
                             base_url=args.base_url, timeout=args.timeout)
     if verbose:
-        from ._cli_verbose import hook_client
+        from ._verbose import hook_client
 
         options.on_client = hook_client
     out.write(out.bold("vertex-openai doctor") + out.dim(f"  {_versions('')}"))
@@ -172,8 +172,8 @@ def _read_prompt(prompt: str | None) -> str | None:
 
 
 def _chat(args: argparse.Namespace, verbose: bool) -> int:
-    from ._cli_chat import ChatOptions, run_chat
-    from ._client import vertex_openai_client
+    from .._client import vertex_openai_client
+    from ._chat import ChatOptions, run_chat
 
     out, err = _styles()
     prompt = _read_prompt(args.prompt)
@@ -184,7 +184,7 @@ def _chat(args: argparse.Namespace, verbose: bool) -> int:
     def make_client(*a: Any, **kw: Any) -> Any:
         client = vertex_openai_client(*a, **kw)
         if verbose:
-            from ._cli_verbose import hook_client
+            from ._verbose import hook_client
 
             hook_client(client)
         return client
@@ -199,7 +199,7 @@ def _chat(args: argparse.Namespace, verbose: bool) -> int:
 
 
 def _demo() -> int:
-    from .demo import run
+    from ..demo import run
 
     return run(sys.stdout)
 
@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbose = bool(getattr(args, "verbose", False))
     if verbose:
-        from ._cli_verbose import enable_verbose
+        from ._verbose import enable_verbose
 
         enable_verbose(http_summary=args.command == "demo")
     # google-auth warns on stderr about user credentials without a quota project; `doctor` reports it properly.

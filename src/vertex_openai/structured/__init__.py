@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._schema_adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
-from ._schema_parse import StructuredOutputError, aparse_with_reask, parse_with_reask, strip_json_fences
-from ._schema_wire import (
+from ._adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
+from ._parse import StructuredOutputError, aparse_with_reask, parse_with_reask, strip_json_fences
+from ._wire import (
     SCHEMA_ADAPTATION_MODES,
     UnsupportedRequestError,
     adapt_response_format,

@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from ._auth import redact
+from .._redact import redact
 
 __all__ = ["enable_verbose", "hook_client"]
 

@@ -13,18 +13,13 @@ from typing import Any
 
 from openai._types import Omit
 
-from ._config import VertexConfig
+from .._config import VertexConfig
+from ..gemini._limits import DEFAULT_MAX_REQUEST_BYTES, RequestTooLargeError
 from ._response import original_tool_call_id
 
-__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "RequestTooLargeError", "prepare_gemini_body", "prepare_gemini_options"]
+__all__ = ["prepare_gemini_body", "prepare_gemini_options"]
 
-# The limit in Vertex's 400 for this endpoint: "Request payload size exceeds the limit: 20971520 bytes."
-DEFAULT_MAX_REQUEST_BYTES = 20_971_520
 _OPTION = "max_request_bytes"
-
-
-class RequestTooLargeError(ValueError):
-    """The serialised request is over the size Vertex accepts; nothing was sent."""
 
 
 def _restore_message(message: Any) -> Any:
@@ -56,7 +51,7 @@ def _check_google_fields(body: dict[str, Any]) -> None:
     if "extra_body" in extra:
         raise ValueError(
             "the request body holds extra_body.extra_body (nested once too often), which Vertex rejects with "
-            "400 'Unknown name'. Pass extra_body=vertex_openai.extensions.google_extra_body(...) instead."
+            "400 'Unknown name'. Pass extra_body=vertex_openai.gemini.google_extra_body(...) instead."
         )
     google = extra.get("google")
     if isinstance(google, dict) and "thinking_config" in google and body.get("reasoning_effort") is not None:
@@ -86,8 +81,8 @@ def _check_size(body: dict[str, Any], limit: int) -> None:
         raise RequestTooLargeError(
             f"the request body is {size:,} bytes, over the {limit:,}-byte limit of Vertex AI's OpenAI "
             "endpoint (it would answer 400 'Request payload size exceeds the limit'). Upload large images, "
-            "audio, video or PDFs to Cloud Storage and pass gs:// URIs (vertex_openai.multimodal.image_part('gs://bucket/"
-            "file.png')), or change the check with vertex_openai.multimodal.limit_request_size(client, n)."
+            "audio, video or PDFs to Cloud Storage and pass gs:// URIs (vertex_openai.gemini.image_part('gs://bucket/"
+            "file.png')), or change the check with vertex_openai.gemini.limit_request_size(client, n)."
         )
 
 

@@ -15,11 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._auth import CredentialsTokenSource, redact
-from ._cli_adc import FoundCredentials, discover_credentials
-from ._cli_output import Check
-from ._endpoints import build_base_url, validate_base_url, validate_location, validate_project, vertex_model_name
-from ._errors import VertexAuthError, google_error, hint_for
+from .._adc import FoundCredentials, discover_credentials
+from .._auth import CredentialsTokenSource
+from .._endpoints import build_base_url, validate_base_url, validate_location, validate_project, vertex_model_name
+from .._exceptions import VertexAuthError
+from .._redact import redact
+from ..wire._errors import google_error, hint_for
+from ._output import Check
 
 __all__ = ["DoctorOptions", "run_checks"]
 
@@ -234,7 +236,7 @@ def _live(options: DoctorOptions, state: _State) -> list[Check]:
         return [Check("skip", "live request", "needs credentials, a token and a base URL (see above)")]
     import openai
 
-    from ._client import vertex_openai_client
+    from .._client import vertex_openai_client
 
     client = vertex_openai_client(
         state.project, state.location, credentials=state.found.credentials,
