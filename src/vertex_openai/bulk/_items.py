@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..multimodal import file_part, text_part
+from ..gemini import file_part, text_part
 
 __all__ = [
     "BulkInputError",
