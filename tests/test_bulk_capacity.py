@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from vertex_openai import AsyncOpenAI
 from vertex_openai.bulk import AdaptiveLimit, aextract
-from vertex_openai.testing._fake_quota import QuotaFakeVertex
+from vertex_openai.testing import QuotaFakeVertex
 
 
 def test_slow_start_then_one_cut_per_round_trip() -> None:

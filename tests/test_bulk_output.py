@@ -16,8 +16,7 @@ import pytest
 
 from vertex_openai.bulk import OutputLockedError
 from vertex_openai.bulk._output import ResultWriter
-from vertex_openai.testing import FakeVertex
-from vertex_openai.testing._fake_quota import QuotaFakeVertex
+from vertex_openai.testing import FakeVertex, QuotaFakeVertex
 
 
 def test_torn_last_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from test_cli_support import (
     token_endpoint,
     write_service_account_key,
 )
-from vertex_openai.testing import FakeVertex, Fault, google_error_body
+from vertex_openai.testing import FakeBatch, FakeVertex, Fault, google_error_body
 
 SCHEMA = '''
 from pydantic import BaseModel
@@ -123,3 +123,22 @@ def test_csv_input(fake: FakeVertex, env: dict[str, str], work: Path, monkeypatc
     result = run_in_process(args, env, monkeypatch, capsys)
     assert result.returncode == 0, result.stderr
     assert len((work / "csv.jsonl").read_text().splitlines()) == 1
+
+
+def test_batch_engine_from_the_command_line(env: dict[str, str], work: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str], tokens: TokenEndpoint) -> None:
+    with FakeBatch(shuffle=True) as batch:
+        tokens.fake.accept_token(tokens.token)
+        args = ["extract", str(work / "tickets.jsonl"), "--schema", f"{work / 'rows.py'}:Ticket",
+                "--prompt", "{body}", "--output", str(work / "batch.jsonl"), "--id-field", "ticket",
+                "--base-url", batch.base_url, "--engine", "batch", "--gcs", "gs://fake-bucket/cli",
+                "--poll-interval", "0.01"]
+        result = run_in_process(args, env, monkeypatch, capsys)
+        assert result.returncode == 0, result.stderr
+        assert "6 succeeded, 0 failed" in result.stderr
+        assert {call.token for call in batch.calls} == {tokens.token}
+        assert tokens.token not in result.stderr
+        missing_gcs = run_in_process([*args[:-4], "--output", str(work / "b2.jsonl")], env, monkeypatch, capsys)
+        assert missing_gcs.returncode == 2 and "needs gcs=" in missing_gcs.stderr
+    lines = [json.loads(line) for line in (work / "batch.jsonl").read_text().splitlines()]
+    assert sorted(line["id"] for line in lines) == [f"T{n}" for n in range(6)]

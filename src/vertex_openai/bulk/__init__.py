@@ -118,7 +118,7 @@ def extract(
     response_format: Any,
     model: str,
     output: str | os.PathLike[str],
-    engine: Literal["local"] = "local",
+    engine: Literal["local", "batch"] = "local",
     **options: Any,
 ) -> ExtractSummary:
     """Extract one validated `response_format` row per item into the JSONL file `output`.
@@ -127,9 +127,20 @@ def extract(
     documents, or an iterable of dicts / pydantic objects with an id in `id_field`. prompt: a template
     with `{field}`s or a callable item -> prompt string or messages. concurrency: the ceiling for the
     adaptive concurrency. limit: at most this many new items this run. reask: one re-ask on a reply
-    that does not validate. prices: for the cost estimate.
+    that does not validate. prices: for the cost estimate. engine="batch" sends the same requests to
+    Vertex AI batch prediction at Google's batch price (options `gcs=`, `location=`, `resume_job=`,
+    `poll_interval=`; see docs/bulk.md); the results land in the same output file.
     """
+    if engine == "batch":
+        from ._batch import run_batch
+
+        check_input = options.pop("check_input", True)
+        prepared, _ = _prepared_items(items, id_field=options.pop("id_field", "id"),
+                                      media_field=options.pop("media_field", None), prompt=prompt,
+                                      check_input=check_input)
+        return run_batch(client, prepared, prompt=prompt, response_format=response_format, model=model,
+                         output=output, **options)
     if engine != "local":
-        raise ValueError(f"engine must be 'local', got {engine!r}")
+        raise ValueError(f"engine must be 'local' or 'batch', got {engine!r}")
     return asyncio.run(aextract(client, items, prompt=prompt, response_format=response_format, model=model,
                                 output=output, **options))

@@ -81,6 +81,27 @@ class Progress:
             self.stream.write(self.status() + note + "\n")
             self.stream.flush()
 
+    def show(self, done: int, failed: int, note: str = "") -> None:
+        """Set the counts (batch jobs report totals, not single items) and show them."""
+        step = done + failed - (self.done + self.failed)
+        self.done, self.failed = done, failed
+        if not self.enabled:
+            return
+        if self._bar is not None:
+            self._bar.update(step)
+            self._bar.set_postfix_str(f"failed={failed}{note}", refresh=True)
+            return
+        now = time.monotonic()
+        if self._tty and now - self._last >= self.min_redraw:
+            self._last = now
+            self.stream.write("\r\x1b[2K" + self.status() + note)
+            self.stream.flush()
+            self._plain_drawn = True
+        elif not self._tty and now - self._last >= self.log_every:
+            self._last = now
+            self.stream.write(self.status() + note + "\n")
+            self.stream.flush()
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
@@ -106,4 +127,10 @@ def format_summary(summary: Any) -> str:
         lines.append(f"repaired a torn last line in the output ({summary.repaired_bytes} bytes cut)")
     if summary.failed:
         lines.append(f"failed items are in {summary.output} with \"ok\": false")
+    if summary.missing:
+        lines.append(f"{summary.missing} item(s) got no answer from the batch job: run again to send them")
+    if summary.detached:
+        names = " ".join(summary.jobs)
+        lines.append(f"detached: the job(s) keep running on Vertex AI: {names}; run the same command again (or "
+                     "add --resume-job NAME) to collect the results")
     return "\n".join(lines)

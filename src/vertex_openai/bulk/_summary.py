@@ -46,8 +46,9 @@ class ExtractSummary:
     repaired_bytes: int = 0
     jobs: list[str] = field(default_factory=list)
     detached: bool = False
+    missing: int = 0
 
     @property
     def ok(self) -> bool:
         """True when this run wrote no failed line and nothing is left undone."""
-        return self.failed == 0 and not self.detached
+        return self.failed == 0 and self.missing == 0 and not self.detached

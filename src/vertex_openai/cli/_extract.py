@@ -65,6 +65,8 @@ def add_extract_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                          help="local: requests from this machine; batch: Vertex AI batch prediction (needs --gcs)")
     extract.add_argument("--gcs", metavar="gs://BUCKET/PREFIX", help="batch: where inputs and outputs are staged")
     extract.add_argument("--resume-job", metavar="NAME", help="batch: pick up a job started earlier (its name)")
+    extract.add_argument("--poll-interval", type=float, default=30.0, metavar="SECONDS",
+                         help="batch: seconds between job status checks (default: 30)")
     extract.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
 
 
@@ -152,13 +154,16 @@ def run_extract(args: argparse.Namespace, verbose: bool) -> int:
         common: dict[str, Any] = {
             "prompt": prompt, "response_format": schema, "model": vertex_model_name(args.model),
             "output": args.output, "id_field": args.id_field, "media_field": args.media_field,
-            "system": args.system, "limit": args.limit, "reask": args.reask, "prices": prices,
+            "system": args.system, "limit": args.limit, "prices": prices,
             "request_options": options, "progress": not args.no_progress,
         }
         if args.engine == "batch":
-            common.update(engine="batch", gcs=args.gcs, resume_job=args.resume_job)
+            if args.reask:
+                raise _BadInput("--reask is for the local engine: a batch job cannot ask again")
+            common.update(engine="batch", gcs=args.gcs, resume_job=args.resume_job, location=args.location,
+                          poll_interval=args.poll_interval)
         else:
-            common["concurrency"] = args.concurrency
+            common.update(concurrency=args.concurrency, reask=args.reask)
         summary = extract(client, args.input, **common)
     except (_BadInput, BulkInputError, OutputLockedError, ValueError) as err:
         print(f"vertex-openai extract: {err}", file=sys.stderr)

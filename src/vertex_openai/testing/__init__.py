@@ -4,7 +4,9 @@ cassette kit (scrubbed vcrpy recordings) with its pytest plugin.
 Importing `vertex_openai` does not import this module; tests, demos and benchmarks do.
 """
 
+from ._fake_batch import BatchCall, FakeBatch
 from ._fake_credentials import FakeCredentials
+from ._fake_quota import QuotaFakeVertex
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
 from ._fake_server import FakeVertex
 from ._schema_instance import instance_for_schema
@@ -29,10 +31,13 @@ __all__ = [
     "LOCATION_PLACEHOLDER",
     "PROJECT_PLACEHOLDER",
     "SECRET_PLACEHOLDER",
+    "BatchCall",
     "CassetteScrubber",
+    "FakeBatch",
     "FakeCredentials",
     "FakeVertex",
     "Fault",
+    "QuotaFakeVertex",
     "RecordedRequest",
     "Reply",
     "assert_all_played",

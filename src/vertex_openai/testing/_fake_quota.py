@@ -17,7 +17,8 @@ import threading
 import time
 from typing import Any
 
-from ._fake_server import FakeVertex, Fault, RecordedRequest, Reply, google_error_body
+from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
+from ._fake_server import FakeVertex
 
 __all__ = ["QuotaFakeVertex"]
 
