@@ -28,10 +28,12 @@ def test_slow_start_then_one_cut_per_round_trip() -> None:
         await limit.release(epochs[1], throttled=True)  # same round trip: no second cut
         assert limit.limit == 3 and limit.stats.decreases == 1 and limit.stats.throttled == 2
         for epoch in epochs[2:5]:
-            await limit.release(epoch)  # successes while the window is over-full: no growth below the cut
+            await limit.release(epoch)  # shared capacity is back: climb half the distance to 6 per round trip
+        climbed = limit.limit
+        assert 3.5 < climbed < 6
         later = await limit.acquire()
         await limit.release(later, throttled=True)  # sent after the cut: a new event, cut by 0.7
-        assert limit.stats.decreases == 2 and 2.0 < limit.limit < 3 * 0.7 + 0.2
+        assert limit.stats.decreases == 2 and limit.limit == pytest.approx(climbed * 0.7)
         await limit.release(epochs[5])
 
     asyncio.run(scenario())
@@ -48,6 +50,22 @@ def test_additive_increase_is_slow_and_capped_by_the_ceiling() -> None:
             for epoch in epochs:
                 await limit.release(epoch)
         assert limit.limit == 6
+
+    asyncio.run(scenario())
+
+
+def test_a_quota_429_cuts_less_and_grows_back_gently() -> None:
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=10)
+        first = await limit.acquire()
+        await limit.release(first, throttled=True, retry_delay=0.001)
+        assert limit.limit == 8  # 0.8, not the slow-start halving: the pause does the rest
+        epochs = [await limit.acquire() for _ in range(8)]
+        for _ in range(8):  # one round trip with the window kept full
+            await limit.release(epochs.pop(0), latency=0.1)
+            epochs.append(await limit.acquire())
+        assert limit.limit == pytest.approx(8.5, abs=0.02)  # +1/2 per round trip below the quota level
+        assert limit.round_trip == pytest.approx(0.1)
 
     asyncio.run(scenario())
 
@@ -75,7 +93,7 @@ class Row(BaseModel):
 
 def test_quota_fake_rate_is_held_with_few_429s(tmp_path: Path) -> None:
     rate, count = 40.0, 300
-    with QuotaFakeVertex(rate=rate, burst=rate, latency=0.2, require_auth=False, keep_requests=False) as fake:
+    with QuotaFakeVertex(rate=rate, window=1.0, latency=0.2, require_auth=False, keep_requests=False) as fake:
         client = AsyncOpenAI(project="fake-project", location="global", base_url=fake.base_url,
                              credentials=fake.credentials())
         start = time.monotonic()
@@ -84,8 +102,8 @@ def test_quota_fake_rate_is_held_with_few_429s(tmp_path: Path) -> None:
                                        output=tmp_path / "o.jsonl", concurrency=64, progress=False))
         elapsed = time.monotonic() - start
     assert summary.succeeded == count
-    # The bucket starts full (one second of quota), so the ceiling over the run is rate + burst / elapsed.
-    ceiling = rate + rate / elapsed
+    # 1-second windows: the run touches at most int(elapsed) + 1 of them, each admitting `rate` requests.
+    ceiling = rate * (int(elapsed) + 1) / elapsed
     assert count / elapsed >= 0.8 * ceiling, (count / elapsed, ceiling)
     assert fake.throttled / (fake.throttled + fake.admitted) < 0.1
     assert summary.throttled == fake.throttled

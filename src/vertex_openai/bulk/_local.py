@@ -173,6 +173,7 @@ class LocalRunner:
                 epoch = await self.limit.acquire()
             held = False
             attempt += 1
+            sent = time.monotonic()
             try:
                 completion = await self._call(parse, messages)
             except openai.RateLimitError as err:
@@ -221,7 +222,7 @@ class LocalRunner:
             except BaseException:
                 await asyncio.shield(self.limit.release(epoch, success=False))
                 raise
-            await self.limit.release(epoch)
+            await self.limit.release(epoch, latency=time.monotonic() - sent)
             parsed = completion.choices[0].message.parsed
             if parsed is None:
                 self._fail(item, "validation", "the model returned no parsable content",

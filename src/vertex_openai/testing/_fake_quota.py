@@ -52,6 +52,19 @@ class QuotaFakeVertex(FakeVertex):
         self._quota_lock = threading.Lock()
         self._random = random.Random(seed)
 
+    def configure(self, **settings: Any) -> None:
+        """Change the quota (rate, window, burst, latency, storm_*) and start counting afresh."""
+        with self._quota_lock:
+            for name, value in settings.items():
+                if not hasattr(self, name) or name.startswith("_"):
+                    raise AttributeError(f"QuotaFakeVertex has no setting {name!r}")
+                setattr(self, name, value)
+            now = time.monotonic()
+            self.admitted = self.throttled = 0
+            self._bucket = self.burst or 0.0
+            self._refilled = self._window_start = self._born = now
+            self._window_count = 0
+
     def storming(self, now: float | None = None) -> bool:
         if not self.storm_period or not self.storm_length:
             return False
