@@ -22,17 +22,22 @@ $(DOCS_STAMP): $(STAMP)
 	$(BIN)/pip install $(PIPFLAGS) -e '.[test,docs]'
 	touch $(DOCS_STAMP)
 
+# Three parts, each announced: the quick start against the fake (what `vertex-openai demo` runs), every cassette in
+# cassettes/ replayed, then every example script replaying its own cassette, each introduced by its docstring.
 demo: $(STAMP)
+	@echo "== 1/3 python -m vertex_openai.demo: the quick start against the loopback fake (same as vertex-openai demo)"
 	$(BIN)/python -m vertex_openai.demo
+	@echo; echo "== 2/3 examples/replay_cassettes.py: every cassette in cassettes/ replayed through the real client"
 	$(BIN)/python examples/replay_cassettes.py
+	@echo; echo "== 3/3 every script in examples/, each replaying its own cassette (offline):"
 	@set -e; for f in examples/[a-z]*.py; do [ "$$f" = examples/replay_cassettes.py ] && continue; \
-	  echo "== $$f"; $(BIN)/python $$f; done
+	  echo; echo "== $$f: $$(sed -n '1{s/^"""//;s/"""$$//;p;}' $$f)"; $(BIN)/python $$f; done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples cassettes
+	$(BIN)/ruff check src tests benchmarks examples cassettes docs
 	$(BIN)/mypy
 
 # The docs site, built strictly: a broken link between pages or a missing heading anchor fails the build;

@@ -91,3 +91,14 @@ def test_import_time_probe_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench_import, "_time_import", lambda module, after="": 0.05 if after else fake_times[module])
     rows = _rows(bench_import.run(runs=1))[1:]
     assert [(row[1], row[2]) for row in rows] == [("500", "1.000"), ("600", "1.200"), ("50", "1.100")]
+
+
+def test_responses_bridge_benchmark_runs_both_calls_and_the_translation() -> None:
+    bench_responses = _bench("bench_responses")
+
+    rows = _rows(bench_responses.run(requests=2, warmup=1, repeats=3))
+    calls = [(row[0], row[1]) for row in rows if row[0] in ("sync", "sync stream")]
+    assert calls == [(mode, call) for mode in ("sync", "sync stream")
+                     for call in ("chat.completions.create", "responses.create")]
+    translations = [row for row in rows if row[0] in ("create", "create(stream=True)")]
+    assert len(translations) == 2 and all(int(row[3]) > 0 for row in translations)  # CPU us per translation

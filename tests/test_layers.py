@@ -16,14 +16,14 @@ PACKAGE = "vertex_openai"
 
 # Lowest first. Units on one line are independent of each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("_exceptions", "_redact", "_endpoints"),
+    ("_exceptions", "_redact", "_endpoints", "_fake_mode", "_locations"),
     ("_auth",),
     ("_adc",),
     ("_config",),
     ("gemini", "structured"),
     ("wire",),
     ("responses",),
-    ("_http_auth",),
+    ("_http_auth", "_options"),
     ("_client",),
     ("__init__", "bulk"),
     ("testing", "extensions", "multimodal"),

@@ -7,8 +7,8 @@ The client adapts every `response_format` json_schema and every strict function 
     for note in adaptation_notes(MyModel):
         print(note)   # [R9] #/properties/code: ... what changed and where
 
-Rules and their reasons: SCHEMA_RULES.md §7 (R0–R17). Unsettled points (§10) are noted where the
-safe option was chosen.
+Rules and their reasons: docs/structured-output.md, "The rules and their sources" (R0–R17). Unsettled
+points are noted where the safe option was chosen.
 """
 
 from __future__ import annotations

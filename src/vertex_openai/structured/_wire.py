@@ -33,7 +33,7 @@ log = logging.getLogger("vertex_openai.structured")
 SCHEMA_ADAPTATION_MODES = ("jsonschema", "openapi", "off")
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
-# Gemini before 3 rejects tools together with a JSON response format (SCHEMA_RULES.md §3).
+# Gemini before 3 rejects tools together with a JSON response format (docs/structured-output.md).
 _NO_TOOL_COMBINATION = re.compile(r"(^|/)gemini-(1|2)([.-]|$)")
 _CACHE_SIZE = 512
 

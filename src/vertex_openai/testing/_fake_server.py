@@ -1,6 +1,6 @@
 """A loopback fake of Vertex AI's OpenAI-compatible endpoint, in Google's wire style.
 
-Constructed from the documented wire format (see the project's design notes on Vertex): JSON keys in
+Constructed from the documented wire format (docs/vertex-endpoint.md, with its sources): JSON keys in
 Google's (alphabetical) order, errors wrapped in a list `[{"error": {...}}]`, SSE chunks without
 `[DONE]` by default, tool-call deltas without `index` and with `id: ""`, usage on the last chunk only.
 It checks bearer tokens, records every request, and plays scripted faults. It binds to 127.0.0.1 only.
@@ -20,6 +20,7 @@ from typing import Any
 from ._fake_credentials import FakeCredentials
 from ._fake_replies import chunk_bodies, completion_body, last_user_text, with_thoughts
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
+from ._fake_signatures import signature_rejection, with_signatures
 from ._schema_instance import instance_for_schema
 from ._schema_rules import schema_rejection
 
@@ -50,8 +51,12 @@ class FakeVertex:
         responder: Callable[[dict[str, Any]], Reply | None] | None = None,
         keep_requests: bool = True,
         strict_schemas: bool | str = False,
+        thought_signatures: bool = True,
+        port: int = 0,
     ) -> None:
         self.project = project
+        # 0: any free port. The fake binds to 127.0.0.1 whatever the port.
+        self.requested_port = port
         self.location = location
         self.done_sentinel = done_sentinel
         self.stream_chunk_chars = stream_chunk_chars
@@ -59,12 +64,15 @@ class FakeVertex:
         self.responder = responder
         # True / "jsonschema" / "openapi": answer Google's 400 for schemas Google rejects (see _schema_rules).
         self.strict_schemas = "jsonschema" if strict_schemas is True else (strict_schemas or None)
+        # Gemini 3 models: sign the first tool call of a reply, answer 400 when a follow-up drops a signature.
+        self.thought_signatures = thought_signatures
         self.requests: list[RecordedRequest] = []
         # keep_requests=False: long benchmarks count requests without storing them (flat memory).
         self.keep_requests = keep_requests
         self.request_count = 0
         self.rejected_token_count = 0
         self._tokens: dict[str, float] = {}
+        self._steps: deque[Reply | Fault] = deque()
         self._faults: deque[Fault] = deque()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -75,7 +83,7 @@ class FakeVertex:
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> FakeVertex:
         handler = type("_Handler", (_Handler,), {"fake": self})
-        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", self.requested_port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-vertex", daemon=True
@@ -145,9 +153,18 @@ class FakeVertex:
         with self._lock:
             self._replies.extend(replies)
 
+    def play(self, *steps: Reply | Fault) -> None:
+        """Answer the next requests with these steps, in this order, before anything `fail_next`/`reply_next` queued."""
+        for step in steps:
+            if not isinstance(step, (Reply, Fault)):
+                raise TypeError(f"play() takes Reply and Fault objects, got {type(step).__name__}")
+        with self._lock:
+            self._steps.extend(steps)
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self._steps.clear()
             self._faults.clear()
             self._replies.clear()
 
@@ -163,6 +180,9 @@ class FakeVertex:
             self.request_count += 1
             self.rejected_token_count += not request.token_valid
             self._counter += 1
+            if self._steps:
+                step = self._steps.popleft()
+                return (step, None, self._counter) if isinstance(step, Fault) else (None, step, self._counter)
             fault = self._faults.popleft() if self._faults else None
             reply = None if fault else (self._replies.popleft() if self._replies else None)
             return fault, reply, self._counter
@@ -279,9 +299,14 @@ class _Handler(BaseHTTPRequestHandler):
             if rejection is not None:
                 self._error(*rejection)
                 return
+        if fake.thought_signatures and (rejection := signature_rejection(body)) is not None:
+            self._error(*rejection)
+            return
         reply = reply or fake._default_reply(body)
         reply = with_thoughts(reply, body)
         completion_id = f"fake-{number}"
+        if fake.thought_signatures:
+            reply = with_signatures(reply, body, completion_id)
         if body.get("stream"):
             self._stream(body, reply, completion_id)
         else:
