@@ -130,10 +130,12 @@ async def _ours(base_url: str, count: int, ceiling: int, output: Path) -> dict[s
 
     timeline: list[tuple[float, int]] = []
     sampler = asyncio.ensure_future(_sample(lambda: _lines(output), timeline))
+    client = _client(base_url)
     start = time.perf_counter()
-    summary = await aextract(_client(base_url), _items(count), prompt="Extract:\n{text}", response_format=Invoice,
+    summary = await aextract(client, _items(count), prompt="Extract:\n{text}", response_format=Invoice,
                              model=MODEL, output=output, concurrency=ceiling, progress=False)
     seconds = time.perf_counter() - start
+    await client.close()
     timeline.append((time.perf_counter(), _lines(output)))
     sampler.cancel()
     return {"seconds": seconds, "ok": summary.succeeded, "failed": summary.failed, "sustained": sustained(timeline),
