@@ -227,3 +227,23 @@ def test_results_reader_round_trips(fake: FakeVertex, tmp_path: Path) -> None:
     extract(_client(fake), _items(4), prompt="{text}", response_format=Invoice, model=MODEL, output=out,
             progress=False)
     assert sorted(r["id"] for r in read_results(out)) == [f"inv-{i}" for i in range(4)]
+
+
+def test_a_request_refused_before_sending_fails_that_item_only(fake: FakeVertex, tmp_path: Path) -> None:
+    from vertex_openai.gemini import limit_request_size
+
+    client = limit_request_size(_client(fake), 400)
+    items = [*_items(2), {"id": "huge", "text": "x" * 2000}]
+    out = tmp_path / "out.jsonl"
+    summary = extract(client, items, prompt="{text}", response_format=Invoice, model=MODEL, output=out,
+                      progress=False)
+    failed = [line for line in _lines(out) if not line["ok"]]
+    assert summary.succeeded == 2 and [line["id"] for line in failed] == ["huge"]
+    assert failed[0]["error"]["type"] == "request"
+
+
+def test_a_malformed_body_is_retried(fake: FakeVertex, tmp_path: Path) -> None:
+    fake.fail_next(Fault(status=200, body='{"choices": [', headers={"Content-Type": "application/json"}))
+    summary = extract(_client(fake), _items(1), prompt="{text}", response_format=Invoice, model=MODEL,
+                      output=tmp_path / "o.jsonl", progress=False)
+    assert summary.succeeded == 1 and summary.retries == 1

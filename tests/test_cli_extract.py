@@ -138,6 +138,10 @@ def test_batch_engine_from_the_command_line(env: dict[str, str], work: Path, mon
         assert "6 succeeded, 0 failed" in result.stderr
         assert {call.token for call in batch.calls} == {tokens.token}
         assert tokens.token not in result.stderr
+        no_bucket = run_in_process([*args[:-4], "--gcs", "gs://no-such-bucket/x", "--output", str(work / "b3.jsonl")],
+                                   env, monkeypatch, capsys)
+        assert no_bucket.returncode == 1 and "stopped:" in no_bucket.stderr and "Traceback" not in no_bucket.stderr
+        assert "service agent" in no_bucket.stderr
         missing_gcs = run_in_process([*args[:-4], "--output", str(work / "b2.jsonl")], env, monkeypatch, capsys)
         assert missing_gcs.returncode == 2 and "needs gcs=" in missing_gcs.stderr
     lines = [json.loads(line) for line in (work / "batch.jsonl").read_text().splitlines()]

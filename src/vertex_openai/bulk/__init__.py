@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from ._batch_job import BatchApiError
 from ._capacity import AdaptiveLimit, CapacityStats
 from ._items import BulkInputError, Item, Prompt, count_and_check_ids, iter_items, template_fields
 from ._local import LocalRunner
@@ -25,6 +26,7 @@ from ._summary import BulkAbortedError, ExtractSummary, Prices
 
 __all__ = [
     "AdaptiveLimit",
+    "BatchApiError",
     "BulkAbortedError",
     "BulkInputError",
     "CapacityStats",

@@ -186,9 +186,10 @@ class LocalRunner:
                 if delay is None:
                     await asyncio.sleep(self._backoff(attempt))
                 continue
-            except (openai.APIConnectionError, openai.InternalServerError, openai.APIStatusError) as err:
+            except (openai.APIConnectionError, openai.APIStatusError, openai.APIResponseValidationError) as err:
                 status = getattr(err, "status_code", None)
-                transient = status is None or status in _TRANSIENT_STATUS or status >= 500
+                transient = (status is None or status in _TRANSIENT_STATUS or status >= 500
+                             or isinstance(err, openai.APIResponseValidationError))
                 await self.limit.release(epoch, success=False)
                 if status in _FATAL_STATUS:
                     raise BulkAbortedError(f"stopped at item {item.id!r}: {err}") from err
@@ -218,6 +219,10 @@ class LocalRunner:
                 completion = getattr(err, "completion", None)
                 self._fail(item, kind, str(err), raw=_raw_text(completion), usage=_usage(completion),
                            attempts=attempt)
+                return
+            except ValueError as err:  # refused before sending (e.g. over the request-size limit): this item only
+                await self.limit.release(epoch, success=False)
+                self._fail(item, "request", str(err), attempts=attempt)
                 return
             except BaseException:
                 await asyncio.shield(self.limit.release(epoch, success=False))

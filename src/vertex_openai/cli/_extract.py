@@ -128,6 +128,7 @@ def run_extract(args: argparse.Namespace, verbose: bool) -> int:
     from .._endpoints import vertex_model_name
     from .._exceptions import VertexAuthError
     from ..bulk import (
+        BatchApiError,
         BulkAbortedError,
         BulkInputError,
         OutputLockedError,
@@ -168,7 +169,7 @@ def run_extract(args: argparse.Namespace, verbose: bool) -> int:
     except (_BadInput, BulkInputError, OutputLockedError, ValueError) as err:
         print(f"vertex-openai extract: {err}", file=sys.stderr)
         return 2
-    except (BulkAbortedError, VertexAuthError) as err:
+    except (BulkAbortedError, BatchApiError, VertexAuthError) as err:
         print(f"vertex-openai extract: stopped: {err}\nLines written so far are kept; run the same command "
               "again to continue.", file=sys.stderr)
         return 1
