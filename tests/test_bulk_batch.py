@@ -146,8 +146,11 @@ def test_shuffled_missing_and_failed_rows_are_tied_by_key_not_order(tmp_path: Pa
         assert all(call.token for call in fake.calls)
 
         fake.drop = fake.errors = 0
+        first_run = {name for (_, name) in fake.objects}
         again = _run(fake, out)  # the rows that never came back are sent again, and only those
-        resent = [line["request"]["contents"][0]["parts"][0]["text"] for line in _inputs(fake)[-1]]
+        (new_input,) = [name for (_, name) in fake.objects if name not in first_run and "/input-" in name]
+        resent = [json.loads(line)["request"]["contents"][0]["parts"][0]["text"]
+                  for line in fake.object_text("fake-bucket", new_input).splitlines()]
         assert sorted(resent) == sorted(f"Read document number {i}" for i in range(20) if f"doc-{i}" not in ids)
         assert (again.skipped, again.succeeded, again.missing) == (17, 3, 0)
     final = [line["id"] for line in _lines(out)]

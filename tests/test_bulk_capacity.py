@@ -4,6 +4,7 @@ holds a quota's rate with few 429s against the constructed quota fake."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -99,20 +100,43 @@ import json, sys
 from vertex_openai.testing import QuotaFakeVertex
 with QuotaFakeVertex(rate=20.0, window=1.0, latency=0.4, require_auth=False, keep_requests=False) as fake:
     print(fake.base_url, flush=True)
-    sys.stdin.readline()
-    print(json.dumps({"admitted": fake.admitted, "throttled": fake.throttled}), flush=True)
+    for line in sys.stdin:
+        print(json.dumps({"admitted": fake.admitted, "throttled": fake.throttled}), flush=True)
+        fake.configure()
 """
 
 
-def test_quota_fake_rate_is_held_with_few_429s(tmp_path: Path) -> None:
+async def _fixed_loop(client: AsyncOpenAI, count: int, concurrency: int) -> None:
+    """What users write today: a semaphore around parse() and the SDK's own retries."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(n: int) -> None:
+        async with gate:
+            with contextlib.suppress(Exception):
+                await client.chat.completions.parse(model="google/gemini-2.5-flash", response_format=Row,
+                                                    messages=[{"role": "user", "content": f"x {n}"}])
+
+    await asyncio.gather(*(one(n) for n in range(count)))
+
+
+def test_quota_is_held_with_a_fraction_of_a_fixed_loops_429s(tmp_path: Path) -> None:
     # The fake runs in its own process, as in the benchmark: in this one it would share the GIL with the client.
     # 20 requests/s with 0.4 s answers needs the same 8 in flight as the benchmark's 40/s with 0.2 s, at half the
-    # request rate, so a loaded machine's slower handling of each 429 matters less; 150 items take ~8 windows.
+    # request rate; 150 items take ~8 quota windows. The absolute goal (< 5% of requests on 429s) is measured by
+    # benchmarks/bench_bulk.py; here the runner must beat the fixed loop by far, however loaded the machine.
     rate, count = 20.0, 150
     child = subprocess.Popen([sys.executable, "-c", _QUOTA_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)
-    try:
+
+    def stats() -> dict[str, int]:
         assert child.stdin is not None and child.stdout is not None
+        child.stdin.write("stats\n")
+        child.stdin.flush()
+        result: dict[str, int] = json.loads(child.stdout.readline())
+        return result
+
+    try:
+        assert child.stdout is not None
         base_url = child.stdout.readline().strip()
         client = AsyncOpenAI(project="fake-project", location="global", base_url=base_url,
                              credentials=FakeCredentials())
@@ -121,15 +145,18 @@ def test_quota_fake_rate_is_held_with_few_429s(tmp_path: Path) -> None:
                                        response_format=Row, model="google/gemini-2.5-flash",
                                        output=tmp_path / "o.jsonl", concurrency=64, progress=False))
         elapsed = time.monotonic() - start
-        child.stdin.write("stats\n")
-        child.stdin.flush()
-        stats = json.loads(child.stdout.readline())
+        ours = stats()
+        fresh = AsyncOpenAI(project="fake-project", location="global", base_url=base_url,
+                            credentials=FakeCredentials())  # its own connections: the first loop is closed
+        asyncio.run(_fixed_loop(fresh, count, 32))
+        fixed = stats()
     finally:
         child.kill()
         child.wait()
-    assert summary.succeeded == count
+    assert summary.succeeded == count and summary.throttled == ours["throttled"]
     # 1-second windows: the run touches at most int(elapsed) + 1 of them, each admitting `rate` requests.
     ceiling = rate * (int(elapsed) + 1) / elapsed
     assert count / elapsed >= 0.8 * ceiling, (count / elapsed, ceiling)
-    assert stats["throttled"] / (stats["throttled"] + stats["admitted"]) < 0.1, stats
-    assert summary.throttled == stats["throttled"]
+    share = ours["throttled"] / (ours["throttled"] + ours["admitted"])
+    fixed_share = fixed["throttled"] / (fixed["throttled"] + fixed["admitted"])
+    assert share < fixed_share / 3, (ours, fixed)

@@ -74,7 +74,8 @@ def test_rerun_skips_done_ids_and_limit_caps_new_items(fake: FakeVertex, tmp_pat
 
 def test_duplicate_ids_are_refused_before_any_request(fake: FakeVertex, tmp_path: Path) -> None:
     items = [*_items(3), {"id": "inv-1", "text": "again"}]
-    with pytest.raises(BulkInputError, match=r"item #4: duplicate id 'inv-1' \(first seen at item #2\)"):
+    expected = r"item 4 of the input: duplicate id 'inv-1' \(first seen at item 2 of the input\)"
+    with pytest.raises(BulkInputError, match=expected):
         extract(_client(fake), items, prompt="{text}", response_format=Invoice, model=MODEL,
                 output=tmp_path / "o.jsonl", progress=False)
     assert fake.chat_requests == []
@@ -89,7 +90,7 @@ def test_duplicate_ids_in_a_generator_stop_the_run_at_the_duplicate(fake: FakeVe
 
 def test_template_field_missing_from_an_item_is_refused_up_front(fake: FakeVertex, tmp_path: Path) -> None:
     items = [*_items(2), {"id": "odd", "body": "no text field"}]
-    with pytest.raises(BulkInputError, match="item #3: item 'odd' has no field 'text'"):
+    with pytest.raises(BulkInputError, match="item 3 of the input: item 'odd' has no field 'text'"):
         extract(_client(fake), items, prompt="{text}", response_format=Invoice, model=MODEL,
                 output=tmp_path / "o.jsonl", progress=False)
     assert fake.chat_requests == []

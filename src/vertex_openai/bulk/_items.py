@@ -121,7 +121,7 @@ def _rows(source: Any) -> Iterator[tuple[str, Any]]:
         raise BulkInputError(f"{path}: unknown input type {suffix or '(no suffix)'}; use .jsonl, .csv or a folder")
     if isinstance(source, (Mapping, bytes)) or not isinstance(source, Iterable):
         raise BulkInputError(f"items must be an iterable of dicts, or a path; got {type(source).__name__}")
-    return ((f"item #{n}", value) for n, value in enumerate(source, 1))
+    return ((f"item {n} of the input", value) for n, value in enumerate(source, 1))
 
 
 def iter_items(source: Any, *, id_field: str = "id", media_field: str | None = None) -> Iterator[Item]:
