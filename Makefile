@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MATRIX ?= 1.92.0 1.109.1 2.54.0
 PIPFLAGS ?= -q
 
-.PHONY: install demo test lint docs matrix bench soak clean
+.PHONY: install demo test lint docs matrix frameworks bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples cassettes docs
+	$(BIN)/ruff check src tests tests_frameworks benchmarks examples cassettes docs
 	$(BIN)/mypy
 
 # The docs site, built strictly: a broken link between pages or a missing heading anchor fails the build;
@@ -54,6 +54,12 @@ matrix:
 	  echo "== openai $$v"; \
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
 	done
+
+# Framework flows (instructor, pydantic-ai, langchain-openai, openai-agents, llama-index) against the fake, in
+# venvs of their own per framework group and openai major (kept in ~/.cache/vertex-openai-frameworks, reused while
+# tests_frameworks/requirements/ and the pins are unchanged).
+frameworks:
+	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) bash tests_frameworks/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -19,10 +19,20 @@ from _stats import median, percentile, ratio, table
 GOAL = "goal: ratio <= 1.05 at median and p99"
 
 Samples = tuple[dict[str, list[float]], dict[str, list[float]]]  # wall and CPU seconds per request
+# A non-strict tool as frameworks send it (pydantic's schema: a const tag, oneOf, $defs), adapted per request.
+LOOSE_TOOLS = [{"type": "function", "function": {"name": "send", "parameters": {
+    "$defs": {"Card": {"properties": {"kind": {"const": "card", "type": "string"}, "last4": {"type": "string"}},
+                       "required": ["kind", "last4"], "title": "Card", "type": "object"},
+              "Iban": {"properties": {"kind": {"const": "iban", "type": "string"}, "iban": {"type": "string"}},
+                       "required": ["kind", "iban"], "title": "Iban", "type": "object"}},
+    "properties": {"pay": {"oneOf": [{"$ref": "#/$defs/Card"}, {"$ref": "#/$defs/Iban"}]}},
+    "required": ["pay"], "title": "Send", "type": "object"}}}]
 
 
-def _call_sync(client: Any, stream: bool) -> None:
-    if stream:
+def _call_sync(client: Any, stream: bool | str) -> None:
+    if stream == "tools":
+        client.chat.completions.create(model=MODEL, messages=MESSAGES, tools=LOOSE_TOOLS)
+    elif stream:
         for _ in client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True):
             pass
     else:
@@ -37,7 +47,7 @@ async def _call_async(client: Any, stream: bool) -> None:
         await client.chat.completions.create(model=MODEL, messages=MESSAGES)
 
 
-def _measure_sync(clients: dict[str, Any], stream: bool, rounds: int, block: int,
+def _measure_sync(clients: dict[str, Any], stream: bool | str, rounds: int, block: int,
                   warmup: int) -> Samples:
     samples: dict[str, list[float]] = {name: [] for name in clients}
     cpu_samples: dict[str, list[float]] = {name: [] for name in clients}
@@ -84,7 +94,7 @@ def run(requests: int = 600, block: int = 1, warmup: int = 30, contenders: list[
     rows: list[list[object]] = []
     with remote_fake() as base_url:
         for is_async in (False, True):
-            for stream in (False, True):
+            for stream in (False, True) if is_async else (False, True, "tools"):
                 clients = {p.name: p.build(base_url, BenchCredentials(), is_async, 300.0) for p in contenders}
                 if is_async:
                     samples, cpu = asyncio.run(_measure_async(clients, stream, rounds, block, warmup))
@@ -95,7 +105,8 @@ def run(requests: int = 600, block: int = 1, warmup: int = 30, contenders: list[
                 floor = contenders[0].name
                 floor_med, floor_p99, floor_cpu = (median(samples[floor]), percentile(samples[floor], 99),
                                                    median(cpu[floor]))
-                mode = ("async" if is_async else "sync") + (" stream" if stream else "")
+                mode = ("async" if is_async else "sync") + {False: "", True: " stream", "tools": " non-strict tools"}[
+                    stream]
                 for name, values in samples.items():
                     med, p99, cpu_med = median(values), percentile(values, 99), median(cpu[name])
                     rows.append([mode, name, len(values), f"{med * 1e3:.3f}", f"{p99 * 1e3:.3f}",

@@ -56,7 +56,8 @@ def test_overhead_and_throughput_run_every_peer() -> None:
 
     overhead = _rows(bench_overhead.run(requests=2, warmup=1))
     assert {row[1] for row in overhead[1:]} == set(_names())
-    assert len(overhead) == 1 + 4 * len(_names())  # header + 4 modes
+    assert len(overhead) == 1 + 5 * len(_names())  # header + 5 modes
+    assert sum(row[0] == "sync non-strict tools" for row in overhead) == len(_names())
     throughput = _rows(bench_throughput.run(requests=4, rounds=1, concurrency=2))
     assert [row[0] for row in throughput[1:]] == _names()
     assert all(row[7] == "0" for row in throughput[1:])  # no errors

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ._fake_credentials import FakeCredentials
-from ._fake_replies import chunk_bodies, completion_body, last_user_text, with_thoughts
+from ._fake_replies import chunk_bodies, completion_body, html_not_found, last_user_text, tool_call_reply, with_thoughts
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
 from ._fake_signatures import signature_rejection, with_signatures
 from ._schema_instance import instance_for_schema
@@ -51,6 +51,8 @@ class FakeVertex:
         responder: Callable[[dict[str, Any]], Reply | None] | None = None,
         keep_requests: bool = True,
         strict_schemas: bool | str = False,
+        tool_replies: str | None = None,
+        not_found: str = "json",
         thought_signatures: bool = True,
         port: int = 0,
     ) -> None:
@@ -64,6 +66,16 @@ class FakeVertex:
         self.responder = responder
         # True / "jsonschema" / "openapi": answer Google's 400 for schemas Google rejects (see _schema_rules).
         self.strict_schemas = "jsonschema" if strict_schemas is True else (strict_schemas or None)
+        # None: tools are never called unless scripted. "forced": a forced `tool_choice` (a named function or
+        # "required") is answered with a call whose arguments are a schema instance. "loop": also under
+        # "auto", each offered tool is called once before a normal answer (a tool loop).
+        if tool_replies not in (None, "forced", "loop"):
+            raise ValueError(f"tool_replies must be None, 'forced' or 'loop', got {tool_replies!r}")
+        self.tool_replies = tool_replies
+        # "json": unknown paths get Google's list-wrapped JSON 404; "html": the front end's HTML 404 page.
+        if not_found not in ("json", "html"):
+            raise ValueError(f"not_found must be 'json' or 'html', got {not_found!r}")
+        self.not_found = not_found
         # Gemini 3 models: sign the first tool call of a reply, answer 400 when a follow-up drops a signature.
         self.thought_signatures = thought_signatures
         self.requests: list[RecordedRequest] = []
@@ -192,6 +204,9 @@ class FakeVertex:
             reply = self.responder(body)
             if reply is not None:
                 return reply
+        called = tool_call_reply(body, self.tool_replies, instance_for_schema)
+        if called is not None:
+            return called
         response_format = body.get("response_format")
         if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             schema = (response_format.get("json_schema") or {}).get("schema") or {}
@@ -253,8 +268,25 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, _dumps(google_error_body(code, status, message)))
 
     # -- HTTP verbs ----------------------------------------------------------------------------------
+    def _not_found(self, path: str) -> None:
+        if self.fake.not_found == "html":
+            self._send(404, html_not_found(path), content_type="text/html; charset=UTF-8")
+        else:
+            self._error(404, "NOT_FOUND", f"The requested URL {path} was not found on this server.")
+
     def do_GET(self) -> None:
-        self._error(404, "NOT_FOUND", f"The requested URL {self.path} was not found on this server.")
+        self._record_other("GET")
+
+    def do_DELETE(self) -> None:
+        self._record_other("DELETE")
+
+    def _record_other(self, method: str) -> None:
+        """Methods the endpoint does not serve: recorded (so tests can see what left the client), then 404."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if 0 < length <= _MAX_BODY else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.fake._record(RecordedRequest(method, self.path.split("?")[0], headers, raw, False))
+        self._not_found(self.path.split("?")[0])
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -276,7 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         match = _PATH.match(recorded.path)
         if not match:
-            self._error(404, "NOT_FOUND", f"The requested URL {recorded.path} was not found on this server.")
+            self._not_found(recorded.path)
             return
         try:
             body = json.loads(raw or b"{}")

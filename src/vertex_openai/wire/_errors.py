@@ -13,9 +13,11 @@ import math
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._redact import redact
 from ._hints import location_of, model_hint
+from ._paths import unserved_alternative
 
 __all__ = ["google_error", "hint_for", "retry_delay_seconds", "status_message"]
 
@@ -108,6 +110,10 @@ def hint_for(
                 "Usually a missing IAM role or the wrong project: grant roles/aiplatform.user on the project "
                 "to the caller, and check the project id."
             )
+    if status_code == 404:
+        path_hint = _path_hint(url)
+        if path_hint:
+            return path_hint
     if status_code == 404 and model is not None:
         return model_hint(model, location_of(url))
     if status_code == 404 and "model" in lowered:
@@ -118,6 +124,36 @@ def hint_for(
     if status_code == 429:
         return "Quota or shared capacity exhausted; retry later, or use location=\"global\" for more capacity."
     return None
+
+
+_ENDPOINT_PATH = re.compile(r"/endpoints/[^/]+(/.*)$")
+
+
+def _path_hint(url: str) -> str | None:
+    """A 404 on a path other than chat completions: which paths Vertex serves and what to use instead."""
+    path = urlsplit(url).path.rstrip("/")
+    if not path or path.endswith("/chat/completions"):
+        return None
+    if path.endswith("/embeddings"):
+        return ("Vertex AI serves /embeddings on endpoints/openapi only for some models (MaaS embedding models); "
+                "for Gemini embeddings use the google-genai SDK (`client.models.embed_content(...)`).")
+    match = _ENDPOINT_PATH.search(path)
+    suffix = match.group(1) if match else path
+    return (f"this server does not serve {suffix}: Vertex AI's OpenAI-compatible endpoint serves /chat/completions "
+            f"(and /embeddings for some models); a self-deployed endpoint serves what its container serves. "
+            f"Instead: {unserved_alternative(suffix)}.")
+
+
+_STYLE = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _readable(raw: str) -> str:
+    """Google's front end answers some 404s with an HTML page: keep its text, not its markup."""
+    head = raw.lstrip()[:15].lower()
+    if head.startswith(("<!doctype html", "<html")):
+        raw = _TAG.sub(" ", _STYLE.sub(" ", raw))
+    return " ".join(raw.split())
 
 
 def status_message(
@@ -134,7 +170,7 @@ def status_message(
         if detail:
             text += f" - {detail}"
     elif raw:
-        snippet = " ".join(raw.split())
+        snippet = _readable(raw)
         text += f" - {snippet[:300]}{'…' if len(snippet) > 300 else ''}"
     fix = hint_for(status_code, error, url, model) if hint else None
     if fix:
