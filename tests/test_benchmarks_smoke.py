@@ -103,3 +103,13 @@ def test_responses_bridge_benchmark_runs_both_calls_and_the_translation() -> Non
                      for call in ("chat.completions.create", "responses.create")]
     translations = [row for row in rows if row[0] in ("create", "create(stream=True)")]
     assert len(translations) == 2 and all(int(row[3]) > 0 for row in translations)  # CPU us per translation
+
+
+def test_bulk_benchmark_runs_every_table_at_tiny_sizes() -> None:
+    bench_bulk = _bench("bench_bulk")
+
+    report = bench_bulk.run(rate=20.0, seconds=1.5, latency=0.05, fixed=4, items=20, kill_items=12)
+    for part in ("(a) quota", "(b) shared-capacity storms", "(c) client cost per item", "(d) kill -9"):
+        assert part in report
+    kill_row = _rows(report.rsplit("(d) kill -9", 1)[1])[1]
+    assert kill_row[0] == "12" and kill_row[3] == "12" and kill_row[4:6] == ["0", "0"]  # lines, no dup, none missing

@@ -26,6 +26,7 @@ examples:
   vertex-openai doctor --live                ... and send one tiny request to the model
   vertex-openai chat "Why is the sky blue?" --stream
   vertex-openai chat "Plan a party" --json-schema event.json
+  vertex-openai extract tickets.jsonl --schema app.models:Ticket --prompt @prompt.txt --output out.jsonl
   vertex-openai demo                         offline walkthrough, no Google account needed
 
   vertex-openai chat --fake "Hello"          one request to a loopback fake, no Google account needed
@@ -89,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_versions())
     parser.add_argument("-v", "--verbose", action="store_true", default=False,
                         help="log each HTTP request and response to stderr (tokens redacted)")
-    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,demo}")
+    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,extract,demo}")
 
     doctor = commands.add_parser(
         "doctor", parents=[common], help="check credentials, project, location, token and model; say how to fix",
@@ -125,6 +126,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="talk to the loopback fake Vertex, no Google account: the one named by "
                       "VERTEX_OPENAI_FAKE_BASE_URL/_TOKEN (`python -m vertex_openai.testing serve` prints them), "
                       "else one started for this request")
+
+    from ._extract import add_extract_parser
+
+    add_extract_parser(commands, common)
 
     demo = commands.add_parser(
         "demo", help="offline walkthrough against the fake Vertex shipped in the package",
@@ -237,6 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _doctor(args, verbose)
         if args.command == "chat":
             return _chat(args, verbose)
+        if args.command == "extract":
+            from ._extract import run_extract
+
+            return run_extract(args, verbose)
         if args.command == "demo":
             return _demo()
         parser.print_help(sys.stderr)

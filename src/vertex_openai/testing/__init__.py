@@ -5,7 +5,9 @@ Importing `vertex_openai` does not import this module; tests, demos and benchmar
 """
 
 from ._content_coding import CassetteRecordingError, CassetteReplayError
+from ._fake_batch import BatchCall, FakeBatch
 from ._fake_credentials import FakeCredentials
+from ._fake_quota import QuotaFakeVertex
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body, load_script
 from ._fake_server import FakeVertex
 from ._schema_instance import instance_for_schema
@@ -30,12 +32,15 @@ __all__ = [
     "LOCATION_PLACEHOLDER",
     "PROJECT_PLACEHOLDER",
     "SECRET_PLACEHOLDER",
+    "BatchCall",
     "CassetteRecordingError",
     "CassetteReplayError",
     "CassetteScrubber",
+    "FakeBatch",
     "FakeCredentials",
     "FakeVertex",
     "Fault",
+    "QuotaFakeVertex",
     "RecordedRequest",
     "Reply",
     "assert_all_played",
