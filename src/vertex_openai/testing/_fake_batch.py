@@ -26,10 +26,11 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from ._loopback import LoopbackFake
 from ._schema_instance import instance_for_schema
 
 __all__ = ["BatchCall", "FakeBatch"]
@@ -59,8 +60,10 @@ class _Job:
     output_dir: str | None = None
 
 
-class FakeBatch:
+class FakeBatch(LoopbackFake):
     """Start with `with FakeBatch() as fake:`; point a vertex-openai client's `base_url` at `fake.base_url`."""
+
+    thread_name = "fake-batch"
 
     def __init__(self, *, project: str = "fake-project", location: str = "us-central1",
                  buckets: tuple[str, ...] = ("fake-bucket",), shuffle: bool = False, drop: int = 0,
@@ -82,32 +85,6 @@ class FakeBatch:
         self.calls: list[BatchCall] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------------------
-    def start(self) -> FakeBatch:
-        handler = type("_Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeBatch:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def base_url(self) -> str:
@@ -308,3 +285,6 @@ class _Handler(BaseHTTPRequestHandler):
                              "selfLink": f"{fake.origin}/storage/v1/b/{bucket}/o/{quote(name, safe='')}"})
             return
         self._error(404, f"Not Found: {path}")
+
+
+FakeBatch.handler = _Handler

@@ -14,13 +14,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from ._fake_credentials import FakeCredentials
 from ._fake_replies import chunk_bodies, completion_body, html_not_found, last_user_text, tool_call_reply, with_thoughts
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
 from ._fake_signatures import signature_rejection, with_signatures
+from ._loopback import LoopbackFake
 from ._schema_instance import instance_for_schema
 from ._schema_rules import schema_rejection
 
@@ -37,8 +38,10 @@ _UNAUTHENTICATED = (
 _MAX_BODY = 64 * 1024 * 1024
 
 
-class FakeVertex:
+class FakeVertex(LoopbackFake):
     """Start with `with FakeVertex() as fake:`; point a client at `fake.base_url` with `fake.credentials()`."""
+
+    thread_name = "fake-vertex"
 
     def __init__(
         self,
@@ -88,41 +91,8 @@ class FakeVertex:
         self._faults: deque[Fault] = deque()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._counter = 0
 
-    # -- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> FakeVertex:
-        handler = type("_Handler", (_Handler,), {"fake": self})
-        self._server = _Server(("127.0.0.1", self.requested_port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-vertex", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeVertex:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start() the fake first"
-        return int(self._server.server_address[1])
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def url_for(self, project: str | None = None, location: str | None = None, endpoint: str = "openapi",
                 api_version: str = "v1") -> str:
@@ -218,12 +188,6 @@ class FakeVertex:
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(", ", ": ")).encode()
-
-
-class _Server(ThreadingHTTPServer):
-    # socketserver's default backlog of 5 drops simultaneous connects (the client retries a SYN after
-    # 1 s), which would make a burst of 32 threads look slow for a reason that is not the client's.
-    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -385,3 +349,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.done_sentinel:
             self._chunk(b"data: [DONE]\n\n")
         self._end_chunked()
+
+
+FakeVertex.handler = _Handler
