@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MATRIX ?= 1.92.0 1.109.1 2.54.0
 PIPFLAGS ?= -q
 
-.PHONY: install demo test lint matrix bench soak clean
+.PHONY: install demo test lint docs matrix frameworks bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,18 +17,33 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install $(PIPFLAGS) -e '.[test,docs]'
+	touch $(DOCS_STAMP)
+
+# Three parts, each announced: the quick start against the fake (what `vertex-openai demo` runs), every cassette in
+# cassettes/ replayed, then every example script replaying its own cassette, each introduced by its docstring.
 demo: $(STAMP)
+	@echo "== 1/3 python -m vertex_openai.demo: the quick start against the loopback fake (same as vertex-openai demo)"
 	$(BIN)/python -m vertex_openai.demo
+	@echo; echo "== 2/3 examples/replay_cassettes.py: every cassette in cassettes/ replayed through the real client"
 	$(BIN)/python examples/replay_cassettes.py
+	@echo; echo "== 3/3 every script in examples/, each replaying its own cassette (offline):"
 	@set -e; for f in examples/[a-z]*.py; do [ "$$f" = examples/replay_cassettes.py ] && continue; \
-	  echo "== $$f"; $(BIN)/python $$f; done
+	  echo; echo "== $$f: $$(sed -n '1{s/^"""//;s/"""$$//;p;}' $$f)"; $(BIN)/python $$f; done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples cassettes
+	$(BIN)/ruff check src tests tests_frameworks benchmarks examples cassettes docs
 	$(BIN)/mypy
+
+# The docs site, built strictly: a broken link between pages or a missing heading anchor fails the build;
+# external links are listed in docs/_build/external-links.txt, not fetched. Snippets run in tests/test_docs_snippets.py.
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html docs docs/_build/html
 
 matrix:
 	@set -e; for v in $(MATRIX); do \
@@ -40,6 +55,12 @@ matrix:
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
 	done
 
+# Framework flows (instructor, pydantic-ai, langchain-openai, openai-agents, llama-index) against the fake, in
+# venvs of their own per framework group and openai major (kept in ~/.cache/vertex-openai-frameworks, reused while
+# tests_frameworks/requirements/ and the pins are unchanged).
+frameworks:
+	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) bash tests_frameworks/run.sh
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
@@ -47,4 +68,4 @@ soak: $(STAMP)
 	VERTEX_OPENAI_SOAK=1 $(BIN)/python -m pytest -q -m soak -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(VENV)-openai-* dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-openai-* dist build docs/_build .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,14 @@ from pydantic import BaseModel, Field
 GOAL = "goal: ratio <= 1.05 at median and p99"
 
 Samples = tuple[dict[str, list[float]], dict[str, list[float]]]  # wall and CPU seconds per request
+# A non-strict tool as frameworks send it (pydantic's schema: a const tag, oneOf, $defs), adapted per request.
+LOOSE_TOOLS = [{"type": "function", "function": {"name": "send", "parameters": {
+    "$defs": {"Card": {"properties": {"kind": {"const": "card", "type": "string"}, "last4": {"type": "string"}},
+                       "required": ["kind", "last4"], "title": "Card", "type": "object"},
+              "Iban": {"properties": {"kind": {"const": "iban", "type": "string"}, "iban": {"type": "string"}},
+                       "required": ["kind", "iban"], "title": "Iban", "type": "object"}},
+    "properties": {"pay": {"oneOf": [{"$ref": "#/$defs/Card"}, {"$ref": "#/$defs/Iban"}]}},
+    "required": ["pay"], "title": "Send", "type": "object"}}}]
 
 
 class _Address(BaseModel):
@@ -57,6 +65,7 @@ def _tools_and_format() -> dict[str, Any]:
 
 # (label, stream, extra body keys)
 MODES: list[tuple[str, bool, dict[str, Any]]] = [("", False, {}), (" stream", True, {}),
+                                                 (" non-strict tools", False, {"tools": LOOSE_TOOLS}),
                                                  (" tools+schema", False, _tools_and_format())]
 
 

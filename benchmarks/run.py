@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["overhead", "storm", "throughput", "longrun", "import"]
+ORDER = ["overhead", "storm", "throughput", "longrun", "import", "responses", "bulk"]
 
 
 def discover() -> list[tuple[str, ModuleType]]:

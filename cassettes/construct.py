@@ -1,7 +1,7 @@
 """Write the core cassettes in cassettes/core/ from the documented Vertex wire format (no live recording).
 
-Nothing here can reach Google, so these files are CONSTRUCTED, not recorded: every byte follows a fact in
-the project's design notes on Vertex's OpenAI-compatible endpoint (the section is named next to each
+Nothing here can reach Google, so these files are CONSTRUCTED, not recorded: every byte follows one of
+the facts in docs/vertex-endpoint.md, with their public sources (the section is named next to each
 cassette below and in cassettes/README.md). Re-run after changing a cassette on purpose:
 
     .venv/bin/python cassettes/construct.py
@@ -27,7 +27,7 @@ CREATED = 1764151200  # 2025-11-26T10:00:00Z, fixed so the files never change on
 
 
 def google_json(value: Any) -> bytes:
-    """Google's JSON style: keys in alphabetical order (VERTEX_FACTS §9 sample), `, ` / `: ` separators."""
+    """Google's JSON style: keys in alphabetical order ([Shape]), `, ` / `: ` separators."""
     return json.dumps(value, sort_keys=True, separators=(", ", ": ")).encode()
 
 
@@ -43,7 +43,7 @@ def response(status: int, reason: str, body: bytes, content_type: str = "applica
 
 
 def error(code: int, status: str, message: str, details: list[Any] | None = None) -> bytes:
-    """List-wrapped Google error (VERTEX_FACTS §10): `[{"error": {"code", "message", "status"}}]`."""
+    """List-wrapped Google error ([Errors]): `[{"error": {"code", "message", "status"}}]`."""
     inner: dict[str, Any] = {"code": code, "message": message, "status": status}
     if details is not None:
         inner["details"] = details
@@ -55,7 +55,7 @@ def ask(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def completion(text: str, prompt_tokens: int, completion_tokens: int) -> bytes:
-    """Non-stream body (VERTEX_FACTS §9): `logprobs: null`, `system_fingerprint: ""`, usage totals."""
+    """Non-stream body ([Shape]): `logprobs: null`, `system_fingerprint: ""`, usage totals."""
     return google_json({
         "choices": [{"finish_reason": "stop", "index": 0, "logprobs": None,
                      "message": {"content": text, "role": "assistant"}}],
@@ -67,7 +67,7 @@ def completion(text: str, prompt_tokens: int, completion_tokens: int) -> bytes:
 
 
 def stream(pieces: list[str], prompt_tokens: int, completion_tokens: int) -> bytes:
-    """SSE body (VERTEX_FACTS §8): `data: {...}` chunks, no `[DONE]`, usage only on the last chunk."""
+    """SSE body ([Streaming]): `data: {...}` chunks, no `[DONE]`, usage only on the last chunk."""
     events = []
     for number, piece in enumerate(pieces):
         last = number == len(pieces) - 1

@@ -1,7 +1,7 @@
 """Write cassettes/examples/<example>.yaml: each example's own requests, answered in Google's documented wire style.
 
 Nothing here can reach Google, so these files are CONSTRUCTED, not recorded. The answers below are
-written by hand from the facts in the project's design notes (VERTEX_FACTS.md section next to each one,
+written by hand from the facts in docs/vertex-endpoint.md (the section named next to each one,
 and in cassettes/README.md). The requests are not written by hand: each example script runs, with the
 real client and fake credentials, against a loopback server that plays these answers in order, through
 the cassette kit's recording path (`vertex_openai.testing.use_cassette(record_mode="all")`, i.e.
@@ -54,7 +54,7 @@ def usage(prompt: int, completion: int) -> dict[str, int]:
 
 def completion(response_id: str, message: dict[str, Any], tokens: tuple[int, int], *,
                finish: str = "stop", model: str = MODEL) -> Answer:
-    """Non-stream body (§9): `logprobs: null`, `system_fingerprint: ""`, keys in alphabetical order."""
+    """Non-stream body ([Shape]): `logprobs: null`, `system_fingerprint: ""`, keys in alphabetical order."""
     return 200, JSON, google_json({
         "choices": [{"finish_reason": finish, "index": 0, "logprobs": None, "message": message}],
         "created": CREATED, "id": response_id, "model": model, "object": "chat.completion",
@@ -67,7 +67,7 @@ def text(response_id: str, content: str, tokens: tuple[int, int]) -> Answer:
 
 
 def stream(response_id: str, deltas: list[dict[str, Any]], tokens: tuple[int, int]) -> Answer:
-    """SSE body (§8): `data:` chunks, `role` on every delta, no `[DONE]`, finish and usage on the last chunk only."""
+    """SSE body ([Streaming]): `data:` chunks, `role` on every delta, no `[DONE]`, finish and usage last only."""
     events = []
     for number, delta in enumerate(deltas):
         last = number == len(deltas) - 1
@@ -119,7 +119,7 @@ def vllm_stream(texts: list[str]) -> Answer:
 
 # -- the answers each example gets, in order -------------------------------------------------------------
 
-SIGNATURE = "CrICAdHtim827fQ=="  # the prefix of a real signature quoted in §8 (discuss thread 109823)
+SIGNATURE = "CrICAdHtim827fQ=="  # a real signature's prefix from a public forum thread ([Tools])
 WEATHER_CALL = {
     "extra_content": {"google": {"thought_signature": SIGNATURE}},
     "function": {"arguments": '{"city":"Paris"}', "name": "get_weather"},
@@ -132,7 +132,7 @@ ANSWERS: dict[str, list[Answer]] = {
                              "outstanding in his field.", (7, 17))],
     "chat_stream": [
         stream("wDA4aeExStreamPlain1AbCd", [
-            # §8: without thought summaries the signature may ride on the first content delta.
+            # [Streaming]: without thought summaries the signature may ride on the first content delta.
             {"content": "Vertex AI streams answers", "extra_content": {"google": {"thought_signature": SIGNATURE}}},
             *pieces(" as server-sent events: one", " `data:` line per chunk."),
         ], (6, 16)),
@@ -159,14 +159,14 @@ ANSWERS: dict[str, list[Answer]] = {
     "audio_gcs": [text("vDA4aeExAudioGcs001AbCd", "A Pixel podcast episode about new phone features.",
                        (1046, 10))],
     "tool_calling_thought_signatures": [
-        # §7/§9 and SDK_SEAMS: the call comes with `id: ""`, its signature in extra_content, finish `stop`.
+        # [Tools]/[Shape]: the call comes with `id: ""`, its signature in extra_content, finish `stop`.
         completion("vDA4aeExToolCall001AbCd",
                    {"content": None, "role": "assistant", "tool_calls": [WEATHER_CALL]}, (42, 6)),
         text("vDA4aeExToolCall002AbCd", "It is 21°C and clear in Paris.", (78, 11)),
     ],
     "safety_settings": [
         text("vDA4aeExSafetyOk001AbCd", "Here is a friendly poem: the sun says hello to the sea.", (6, 14)),
-        # §9: a safety block ends with `content_filter`; the message may be empty.
+        # [Shape]: a safety block ends with `content_filter`; the message may be empty.
         completion("vDA4aeExSafetyBlk01AbCd", {"role": "assistant"}, (14, 0), finish="content_filter"),
     ],
     "cached_content": [text("vDA4aeExCachedCnt01AbCd", "The cached paper introduces the Transformer, a model "

@@ -88,7 +88,7 @@ def main() -> int:
         print(f"  examples/: {len(by_example)} more, each replayed by its own script (examples/<name>.py)")
     print()
     print("The same against real Vertex AI: `gcloud auth application-default login`, set GOOGLE_CLOUD_PROJECT,")
-    print("then record your own cassettes with `pytest --record-mode=once` (see the README's cassette section).")
+    print("then record your own cassettes with `pytest --record-mode=once` (see docs/testing.md).")
     return 1 if core_failures else 0
 
 

@@ -34,5 +34,6 @@ def creds(fake: FakeVertex) -> FakeCredentials:
 def _no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests must not depend on the developer's OPENAI_* / Google environment."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_PROJECT_ID", "OPENAI_ORG_ID",
-                 "OPENAI_CUSTOM_HEADERS", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION"):
+                 "OPENAI_CUSTOM_HEADERS", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION",
+                 "VERTEX_OPENAI_FAKE_BASE_URL", "VERTEX_OPENAI_FAKE_TOKEN"):
         monkeypatch.delenv(name, raising=False)

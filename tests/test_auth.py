@@ -148,11 +148,13 @@ def test_one_refresh_for_100_coroutines_and_the_loop_keeps_running(fake: FakeVer
     assert creds.refresh_count == 1
     assert len(fake.chat_requests) == 100
     # While the 1 s refresh runs (after the 100 requests were built and are waiting for the token), the loop
-    # must keep ticking. 50 ms is generous for a loaded 2-core machine; the benchmark reports the real figure.
+    # must keep ticking. A refresh run on the loop's thread would stall it for the whole second; the bound
+    # separates that from scheduling noise on a loaded 2-core machine (300 ms seen with 7 busy processes).
+    # How short the stall really is, is measured by the expiry-storm benchmark (0.3 ms on a quiet machine).
     during_refresh = [gap for at, gap in gaps if started + 0.25 <= at <= started + 0.9]
     assert len(during_refresh) > 50, "the ticker hardly ran while the refresh was in flight"
     worst = max(during_refresh)
-    assert worst < 0.05, f"event loop stalled {worst * 1000:.1f} ms during a 1 s refresh"
+    assert worst < 0.5, f"event loop stalled {worst * 1000:.1f} ms during a 1 s refresh"
 
 
 def test_threads_and_coroutines_together_share_one_refresh(fake: FakeVertex) -> None:

@@ -56,7 +56,9 @@ def test_overhead_and_throughput_run_every_peer() -> None:
 
     overhead = _rows(bench_overhead.run(requests=2, warmup=1))
     assert {row[1] for row in overhead[1:]} == set(_names())
-    assert len(overhead) == 1 + 4 * len(_names())  # header + 4 modes
+    assert len(overhead) == 1 + 6 * len(_names())  # header + 6 modes
+    assert sum(row[0] == "sync non-strict tools" for row in overhead) == len(_names())
+    assert sum(row[0] == "sync tools+schema" for row in overhead) == len(_names())
     throughput = _rows(bench_throughput.run(requests=4, rounds=1, concurrency=2))
     assert [row[0] for row in throughput[1:]] == _names()
     assert all(row[7] == "0" for row in throughput[1:])  # no errors
@@ -91,3 +93,24 @@ def test_import_time_probe_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench_import, "_time_import", lambda module, after="": 0.05 if after else fake_times[module])
     rows = _rows(bench_import.run(runs=1))[1:]
     assert [(row[1], row[2]) for row in rows] == [("500", "1.000"), ("600", "1.200"), ("50", "1.100")]
+
+
+def test_responses_bridge_benchmark_runs_both_calls_and_the_translation() -> None:
+    bench_responses = _bench("bench_responses")
+
+    rows = _rows(bench_responses.run(requests=2, warmup=1, repeats=3))
+    calls = [(row[0], row[1]) for row in rows if row[0] in ("sync", "sync stream")]
+    assert calls == [(mode, call) for mode in ("sync", "sync stream")
+                     for call in ("chat.completions.create", "responses.create")]
+    translations = [row for row in rows if row[0] in ("create", "create(stream=True)")]
+    assert len(translations) == 2 and all(int(row[3]) > 0 for row in translations)  # CPU us per translation
+
+
+def test_bulk_benchmark_runs_every_table_at_tiny_sizes() -> None:
+    bench_bulk = _bench("bench_bulk")
+
+    report = bench_bulk.run(rate=20.0, seconds=1.5, latency=0.05, fixed=4, items=20, kill_items=12)
+    for part in ("(a) quota", "(b) shared-capacity storms", "(c) client cost per item", "(d) kill -9"):
+        assert part in report
+    kill_row = _rows(report.rsplit("(d) kill -9", 1)[1])[1]
+    assert kill_row[0] == "12" and kill_row[3] == "12" and kill_row[4:6] == ["0", "0"]  # lines, no dup, none missing

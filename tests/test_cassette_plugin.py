@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from test_vcr_record import PROJECT, SA_EMAIL, TokenServer
+from test_vcr_replay import CountingServer
 from vertex_openai.testing import FakeVertex, Reply
 
 CORE = Path(__file__).resolve().parent.parent / "cassettes" / "core"
@@ -67,6 +68,13 @@ def test_unmatched(vertex_client):
 @pytest.mark.default_cassette("test_answer")
 def test_unplayed(vertex_client):
     pass
+
+
+@pytest.mark.default_cassette("test_answer")
+def test_token_request_while_replaying(vertex_cassette):
+    import httpx
+    httpx.post(os.environ["TOKEN_URL"], content=os.environ["TOKEN_BODY"].encode(),
+               headers={"content-type": "application/x-www-form-urlencoded"})
 
 
 def test_record_with_adc(vertex_credentials, vertex_replaying):
@@ -125,12 +133,24 @@ def _outcomes(output: str) -> dict[str, str]:
 
 def test_replay_with_the_plugin_needs_no_adc_and_reports_mismatches(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    output = run_pytest(sys.executable, project, _no_adc_env(tmp_path), "-k", "not record_with_adc")
+    env = _no_adc_env(tmp_path)
+    counting = CountingServer()
+    try:
+        env["TOKEN_URL"] = f"{counting.url}/token"
+        env["TOKEN_BODY"] = "grant_type=refresh_token&refresh_token=1//0gPluginSecret"
+        output = run_pytest(sys.executable, project, env, "-k", "not record_with_adc")
+    finally:
+        counting.close()
     outcomes = _outcomes(output)
     assert outcomes == {
         "test_answer": "PASSED", "test_own_code_building_its_own_client_needs_no_adc": "PASSED",
         "test_async": "PASSED", "test_unmatched": "FAILED", "test_unplayed": "ERROR",
+        "test_token_request_while_replaying": "FAILED",
     }, output
+    assert counting.hits == 0  # token traffic while replaying fails instead of reaching the network
+    token_failure = output[output.index("_ test_token_request_while_replaying _"):]
+    assert "CassetteReplayError" in token_failure and "replay_credentials()" in token_failure
+    assert f"POST {counting.url}/token" in token_failure and "1//0gPluginSecret" not in token_failure
     cassette = str(project / "cassettes" / "test_user" / "test_answer.yaml")
     unmatched = output[output.index("test_unmatched"):]
     assert "Can't play back this request" in unmatched and cassette in unmatched
@@ -168,6 +188,7 @@ def test_record_with_real_adc_then_replay_without_it(tmp_path: Path) -> None:
         assert leak not in text
     assert len(yaml.safe_load(text)["interactions"]) == 1  # the JWT-bearer token exchange was dropped
     assert "PROJECT_ID is owned by user@example.com" in text
+    assert "recorded: Vertex AI, 20" in text  # stamped: a live-style recording, not the fake
 
     output = run_pytest(sys.executable, project, _no_adc_env(tmp_path), "-k", "record_with_adc")
     assert _outcomes(output) == {"test_record_with_adc": "PASSED"}, output

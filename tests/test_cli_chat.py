@@ -181,3 +181,25 @@ def test_without_show_thoughts_tags_are_plain_answer_text(
     assert result.returncode == 0
     assert result.stdout == "Use <think>…</think> tags.\n"
     assert "extra_body" not in fake.chat_requests[0].json
+
+
+def test_unreachable_token_endpoint_is_a_network_problem_not_a_bad_login(tmp_path: Path) -> None:
+    # The key's token endpoint is a closed loopback port: nothing answers, as when offline.
+    from test_cli_support import closed_port
+
+    key = write_service_account_key(tmp_path / "key.json", f"http://127.0.0.1:{closed_port()}/token")
+    env = clean_env(tmp_path, GOOGLE_APPLICATION_CREDENTIALS=str(key))
+    result = run_cli(["chat", "hi", "--project", "my-project", "--timeout", "5"], env)
+    assert result.returncode == 1
+    assert "could not reach Google's token endpoint (network)" in result.stderr
+    assert "the login itself may be fine" in result.stderr
+    assert "gcloud auth application-default login" not in result.stderr
+
+
+def test_refused_credentials_are_a_login_problem(fake: FakeVertex, tokens: TokenEndpoint, env: dict[str, str]) -> None:
+    tokens.refuse = True
+    result = run_cli(["chat", "hi", "--base-url", fake.base_url], env)
+    assert result.returncode == 1
+    assert "the credentials were refused" in result.stderr
+    assert "Log in again: `gcloud auth application-default login`" in result.stderr
+    assert fake.chat_requests == []

@@ -91,7 +91,7 @@ def test_doctor_with_gcloud_user_credentials_offline(
     assert "fix: `gcloud auth application-default set-quota-project from-gcloud`" in out
     # No network here: the token check says it needs one, and is the only failure.
     (token_line,) = _lines(out, "access token")
-    assert token_line.startswith("✗ access token: could not reach Google's token endpoint; this check needs")
+    assert token_line.startswith("✗ access token: could not reach Google's token endpoint (network)")
     assert result.returncode == 1 and "1 problem(s): access token" in out
 
 
@@ -170,7 +170,7 @@ def test_doctor_turns_a_regional_404_into_use_global(fake: FakeVertex, adc_env: 
     assert _lines(result.stdout, "model location")[0].startswith("! model location: Gemini 3 models are served on")
     (line,) = _lines(result.stdout, "live request")
     assert line.startswith("✗ live request: HTTP 404 NOT_FOUND: Publisher model")
-    assert "fix: The model may not be served in 'us-central1': try --location global" in result.stdout
+    assert 'fix: Gemini 3 models are served on the global endpoint: use --location global' in result.stdout
 
 
 def test_doctor_turns_an_unprefixed_model_404_into_add_the_publisher(
@@ -182,7 +182,10 @@ def test_doctor_turns_an_unprefixed_model_404_into_add_the_publisher(
 
     assert result.returncode == 1
     assert _lines(result.stdout, "model")[0].startswith("! model: 'llama-3.3-70b-instruct-maas' has no publisher")
-    assert "fix: Name the model with its publisher: --model google/llama-3.3-70b-instruct-maas" in result.stdout
+    # a Llama id is Meta's: never the google/ prefix
+    assert "fix: 'llama-3.3-70b-instruct-maas' is a partner model in Model Garden: name it with its publisher, " \
+        "'meta/llama-3.3-70b-instruct-maas'" in result.stdout
+    assert "google/llama" not in result.stdout
 
 
 def test_doctor_reports_refused_credentials_and_skips_the_live_request(
@@ -224,7 +227,9 @@ def test_bad_location_and_plain_http_base_url_are_explained(
     result = run_in_process(args, adc_env, monkeypatch, capsys)
 
     assert result.returncode == 1
-    assert _lines(result.stdout, "location")[0].startswith("✗ location: location 'US Central' is not a Vertex AI")
+    assert _lines(result.stdout, "location")[0].startswith(
+        "✗ location: --location='US Central' is not a Vertex AI location; did you mean 'us-central1'?")
+    assert "fix: Use --location us-central1." in result.stdout
     assert _lines(result.stdout, "base URL")[0].startswith("✗ base URL: base_url 'http://vertex.example.com/v1' uses "
                                                            "plain http to a non-loopback host")
     assert "2 problem(s): location, base URL" in result.stdout

@@ -106,8 +106,13 @@ def test_demo_runs_offline_from_anywhere_without_test_dependencies(tmp_path: Pat
     result = subprocess.run([sys.executable, "-c", script], env=clean_env(tmp_path), cwd=tmp_path,
                             capture_output=True, text=True, encoding="utf-8", timeout=60, check=False)
     assert result.returncode == 0, result.stderr
-    assert "1. chat.completions.create" in result.stdout
+    assert "1. A plain request: your openai code unchanged" in result.stdout
     assert "NotFoundError code='NOT_FOUND'" in result.stdout
+    # the scripted error says it is scripted, and its hint fits the client that made the request
+    assert "Scripted: a client on\n   us-central1 asks for a Gemini 3 model" in result.stdout
+    assert 'Gemini 3 models are served on the global endpoint: use location="global"' in result.stdout
+    for step in ("2. Streaming:", "3. Structured output:", "4. A Google error", "5. The async client:"):
+        assert step in result.stdout
     assert "Token refreshes for all of the above: 1" in result.stdout
 
 

@@ -99,3 +99,29 @@ def test_plain_http_is_allowed_for_loopback_only(url: str) -> None:
 )
 def test_model_names(model: str, sent: str) -> None:
     assert vertex_model_name(model) == sent
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.localhost:8080/v1",  # a name under .localhost: what it resolves to is up to DNS
+        "http://a.b.localhost/x",
+        "http://LOCALHOST.attacker.example/x",
+        "http://localhost./x",
+        "http://127.0.0.1.nip.io/x",
+        "http://127.1/x",  # not an IP literal to us, though some resolvers expand it
+        "http://0x7f000001/x",
+    ],
+)
+def test_plain_http_to_names_that_only_look_local_is_refused(url: str) -> None:
+    from vertex_openai._endpoints import is_loopback_host
+
+    with pytest.raises(ValueError, match="plain http to a non-loopback host"):
+        vertex_openai_client("p", base_url=url, credentials=_token)
+    client = vertex_openai_client("p", base_url="http://127.0.0.1:9/v1", credentials=_token)
+    with pytest.raises(ValueError, match="plain http to a non-loopback host"):
+        client.with_options(base_url=url)
+    from urllib.parse import urlsplit
+
+    assert not is_loopback_host(urlsplit(url).hostname or "")
+    assert validate_base_url(url.replace("http://", "https://", 1))  # https to the same name is fine

@@ -1,6 +1,6 @@
 """Google's error bodies (list- or dict-wrapped) become the SDK's exceptions with Google's message.
 
-Bodies are constructed from the project's notes on Vertex errors (VERTEX_FACTS.md §10), not recorded.
+Bodies are constructed from the documented error shapes (docs/vertex-endpoint.md, "Errors"), not recorded.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ CASES = [
      openai.PermissionDeniedError, "roles/aiplatform.user"),
     (404, "NOT_FOUND", "Publisher model `projects/p1/locations/us-central1/publishers/google/models/"
      "gemini-3-pro-preview` was not found or your project does not have access to it.", openai.NotFoundError,
-     'location="global"'),
+     # the hint follows what the client sent (google/gemini-2.5-flash, on global), not Google's text
+     "Check the model id 'google/gemini-2.5-flash'"),
     (429, "RESOURCE_EXHAUSTED", "Resource exhausted. Please try again later. Please refer to "
      "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.",
      openai.RateLimitError, "retry later"),

@@ -2,7 +2,7 @@
 
 Every case asserts the exception class and a useful message, no hang past the configured timeout, no
 token in the output, partial stream content delivered before an error, and that the client still works.
-Error bodies are constructed from the project's notes on Vertex (VERTEX_FACTS.md §7, §8, §10).
+Error bodies are constructed from docs/vertex-endpoint.md ("Tool calls", "Streaming", "Errors").
 """
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ class _GarbageCredentials(FakeCredentials):
     ("creds", "expected"),
     [
         (FakeCredentials(fail_with=google.auth.exceptions.TransportError("Failed to connect to oauth2.googleapis.com")),
-         "Failed to connect"),
+         "could not reach the token endpoint (TransportError"),
         (FakeCredentials(fail_with=google.auth.exceptions.RefreshError("Invalid JSON in token response")),
-         "Invalid JSON"),
+         "the token endpoint's answer could not be used (RefreshError)"),
         (_GarbageCredentials(), "returned NoneType instead of a non-empty access token"),
     ],
     ids=["down", "error-body", "garbage"],

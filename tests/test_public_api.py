@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 PUBLIC_MODULES = ["vertex_openai", "vertex_openai.gemini", "vertex_openai.structured", "vertex_openai.testing",
-                  "vertex_openai.cli"]
+                  "vertex_openai.cli", "vertex_openai.responses", "vertex_openai.bulk"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_MODULES)

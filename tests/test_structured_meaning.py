@@ -1,4 +1,4 @@
-"""Meaning preservation (SCHEMA_RULES.md §7.2 R0.6), checked with the `jsonschema` package.
+"""Meaning preservation (invariant R0, docs/structured-output.md), checked with the `jsonschema` package.
 
 1. Instances valid under the original model (within the recursion bound) validate against the adapted schema.
 2. Instances valid against the adapted schema parse with the model, except for the documented lossy rules.

@@ -1,4 +1,4 @@
-"""adapt_schema: the global invariants (R0) over the corpus, and the rules of SCHEMA_RULES.md §7 one by one."""
+"""adapt_schema: the global invariants (R0) over the corpus, and the rules (docs/structured-output.md) one by one."""
 
 from __future__ import annotations
 

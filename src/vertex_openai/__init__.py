@@ -3,7 +3,7 @@
 from ._auth import CallableTokenSource, CredentialsTokenSource, TokenSource
 from ._client import AsyncOpenAI, OpenAI, async_vertex_openai_client, vertex_openai_client
 from ._endpoints import build_base_url
-from ._exceptions import VertexAuthError
+from ._exceptions import UnsupportedEndpointError, VertexAuthError
 
 __version__ = "0.1.0"
 
@@ -13,6 +13,7 @@ __all__ = [
     "CredentialsTokenSource",
     "OpenAI",
     "TokenSource",
+    "UnsupportedEndpointError",
     "VertexAuthError",
     "__version__",
     "async_vertex_openai_client",

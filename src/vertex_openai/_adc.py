@@ -12,15 +12,28 @@ from __future__ import annotations
 import configparser
 import contextlib
 import http.client
+import json
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._auth import CLOUD_PLATFORM_SCOPE
+from ._exceptions import VertexAuthError
 from ._redact import redact
 
-__all__ = ["Discovery", "FoundCredentials", "discover_credentials", "gcloud_config_project"]
+__all__ = [
+    "FIX",
+    "Discovery",
+    "FoundCredentials",
+    "default_credentials",
+    "discover_credentials",
+    "file_problem",
+    "gcloud_config_project",
+    "probe_timeout",
+]
 
 _METADATA_IP = "169.254.169.254"
 _METADATA_PATH = "/computeMetadata/v1/project/project-id"
@@ -104,20 +117,81 @@ def describe(credentials: Any) -> tuple[str, str, bool]:
     return type(credentials).__name__, email or type(credentials).__name__, False
 
 
+_KNOWN_TYPES = ("authorized_user", "service_account", "external_account", "external_account_authorized_user",
+                "impersonated_service_account", "gdch_service_account")
+_REQUIRED_FIELDS = {
+    "service_account": ("client_email", "private_key", "token_uri"),
+    "authorized_user": ("client_id", "client_secret", "refresh_token"),
+}
+_FILE_LIMIT = 1 << 20
+_FILE_FIX = (
+    "Re-create the file: `gcloud auth application-default login`, or download a new service-account key and "
+    "point GOOGLE_APPLICATION_CREDENTIALS at it."
+)
+FIX = (
+    "Run `gcloud auth application-default login` (your user), or set GOOGLE_APPLICATION_CREDENTIALS to a "
+    "service-account key file, or pass credentials= to the client, or run on Google Cloud with an attached "
+    "service account."
+)
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: str) -> str:
+    """A short, escaped, masked rendering of a value read from a credentials file."""
+    return ascii(redact(value[:40]) + ("…" if len(value) > 40 else ""))
+
+
+def file_problem(path: str) -> str:
+    """What is wrong with a credentials file, in our words (never its content, which may hold a key)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(_FILE_LIMIT + 1)
+    except OSError as err:
+        return f"cannot be read ({type(err).__name__})"
+    if len(raw) > _FILE_LIMIT:
+        return f"is larger than {_FILE_LIMIT >> 20} MiB, which no credentials file is"
+    try:
+        info = json.loads(raw)
+    except (ValueError, RecursionError):
+        return "is not valid JSON"
+    if not isinstance(info, dict):
+        return f"holds a JSON {_json_kind(info)}, not the JSON object a credentials file is"
+    kind = info.get("type")
+    if not isinstance(kind, str) or not kind:
+        return 'has no "type" field (expected e.g. "service_account" or "authorized_user")'
+    if kind not in _KNOWN_TYPES:
+        return f'has an unknown "type" {_shown(kind)}; expected one of {", ".join(_KNOWN_TYPES)}'
+    for name in _REQUIRED_FIELDS.get(kind, ()):
+        value = info.get(name)
+        if value is None:
+            return f'has type {kind} but no "{name}" field'
+        if not isinstance(value, str):
+            return f'has type {kind}, and its "{name}" is a JSON {_json_kind(value)}, not a string'
+    if kind == "service_account" and "-----BEGIN" not in info["private_key"]:
+        return 'has type service_account, but its "private_key" is not a PEM key'
+    return f"has type {kind}, but google-auth could not load it"
+
+
 def _load_file(path: str, source: str) -> Discovery:
     import google.auth
     from google.auth.credentials import with_scopes_if_required
 
+    failure: str | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the generic-loader and "no quota project" warnings: doctor says it
             credentials, project = google.auth.load_credentials_from_file(path)  # type: ignore[no-untyped-call]
-    except Exception as err:
-        return Discovery(
-            error=f"{source}: {path} could not be loaded: {redact(str(err))}",
-            fix="Re-create the file: `gcloud auth application-default login`, or download a new service-account "
-            "key and point GOOGLE_APPLICATION_CREDENTIALS at it.",
-        )
+    except Exception as err:  # the loader's text may quote the key: say what is wrong in our words instead
+        failure = f"{source}: {path} {file_problem(path)} (google-auth raised {type(err).__name__})"
+    if failure is not None:
+        return Discovery(error=failure, fix=_FILE_FIX)
     from_env = getattr(credentials, "with_quota_project_from_environment", None)
     if callable(from_env):
         credentials = from_env()
@@ -153,31 +227,61 @@ def _probe_metadata(timeout: float) -> tuple[bool, str | None, str]:
         connection.close()
 
 
-def discover_credentials(metadata_timeout: float = 1.0) -> Discovery:
-    """Look where google-auth looks, in its order; stop at the first hit, as google-auth does."""
+def probe_timeout(default: float = 1.0) -> float:
+    """How long one metadata-server probe may take: `default`, lowered (never raised) by GCE_METADATA_TIMEOUT."""
+    timeout = default
+    with contextlib.suppress(ValueError):
+        timeout = min(timeout, float(os.environ.get("GCE_METADATA_TIMEOUT", timeout)))
+    return max(timeout, 0.05)
+
+
+@dataclass
+class _Places:
+    """Where google-auth will look, in its order: the file it will load (if any), and what was not there."""
+
+    file: tuple[str, str] | None = None
+    missing_env_file: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _places() -> _Places:
     env_path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     if env_path:
         if not os.path.isfile(env_path):
-            return Discovery(
-                error=f"GOOGLE_APPLICATION_CREDENTIALS is set to {env_path}, which is not a file",
-                fix="Point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file, or unset it and run "
-                "`gcloud auth application-default login`.",
-            )
-        return _load_file(env_path, "from GOOGLE_APPLICATION_CREDENTIALS")
-
+            return _Places(missing_env_file=env_path)
+        return _Places(file=(env_path, "from GOOGLE_APPLICATION_CREDENTIALS"))
     notes = ["GOOGLE_APPLICATION_CREDENTIALS is not set"]
     adc_path = os.path.join(gcloud_config_dir(), "application_default_credentials.json")
     if os.path.isfile(adc_path):
-        return _load_file(adc_path, "gcloud application-default credentials")
+        return _Places(file=(adc_path, "gcloud application-default credentials"), notes=notes)
     notes.append(f"no gcloud application-default credentials at {adc_path}")
+    return _Places(notes=notes)
 
+
+def _missing_env_file(path: str) -> Discovery:
+    return Discovery(
+        error=f"GOOGLE_APPLICATION_CREDENTIALS is set to {path}, which is not a file",
+        fix="Point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file, or unset it and run "
+        "`gcloud auth application-default login`.",
+    )
+
+
+_SKIPPED = "metadata server not checked (NO_GCE_CHECK is set)"
+_SKIP_HINT = "Not on Google Cloud? Set NO_GCE_CHECK=true to skip the metadata-server check."
+
+
+def discover_credentials(metadata_timeout: float = 1.0) -> Discovery:
+    """Look where google-auth looks, in its order; stop at the first hit, as google-auth does (for `doctor`)."""
+    places = _places()
+    if places.missing_env_file is not None:
+        return _missing_env_file(places.missing_env_file)
+    if places.file is not None:
+        return _load_file(*places.file)
+    notes = places.notes
     if _truthy(os.environ.get("NO_GCE_CHECK")):
-        notes.append("metadata server not checked (NO_GCE_CHECK is set)")
+        notes.append(_SKIPPED)
     else:
-        timeout = metadata_timeout
-        with contextlib.suppress(ValueError):
-            timeout = min(timeout, float(os.environ.get("GCE_METADATA_TIMEOUT", timeout)))
-        reachable, project, what = _probe_metadata(timeout)
+        reachable, project, what = _probe_metadata(probe_timeout(metadata_timeout))
         if reachable:
             from google.auth import compute_engine
 
@@ -188,10 +292,106 @@ def discover_credentials(metadata_timeout: float = 1.0) -> Discovery:
                 found.project, found.project_source = project, "the metadata server"
             return Discovery(found=found, notes=notes)
         notes.append(what)
+        return Discovery(error="no Google credentials found: " + "; ".join(notes), fix=f"{FIX} {_SKIP_HINT}",
+                         notes=notes)
+    return Discovery(error="no Google credentials found: " + "; ".join(notes), fix=FIX, notes=notes)
 
-    return Discovery(
-        error="no Google credentials found: " + "; ".join(notes),
-        fix="Run `gcloud auth application-default login` (your user), or set GOOGLE_APPLICATION_CREDENTIALS "
-        "to a service-account key file, or run on Google Cloud with an attached service account.",
-        notes=notes,
-    )
+
+class _MetadataUnavailable(Exception):
+    """Raised through google-auth to end its metadata-server probe at the first failure (no retries)."""
+
+
+class _BoundedRequest:
+    """google-auth's `Request` for `google.auth.default()`: every call bounded, the metadata probe tried once.
+
+    google-auth probes the metadata server with up to 3 attempts of 3 s each plus back-off (3-12 s off
+    Google Cloud). Its calls carry a `Metadata-Flavor` header; until the server has answered once, the
+    first failure ends the search (an exception google-auth does not catch), and each call waits at most
+    `metadata_timeout`.
+    """
+
+    def __init__(self, metadata_timeout: float, timeout: float, skip_metadata: bool) -> None:
+        from google.auth.transport.requests import Request
+
+        self._inner = Request()
+        self._metadata_timeout = metadata_timeout
+        self._timeout = timeout
+        self._skip = skip_metadata
+        self._answered = False
+        self.metadata_note: str | None = None
+
+    def __call__(self, url: str, method: str = "GET", body: Any = None, headers: Any = None,
+                 timeout: float | None = None, **kwargs: Any) -> Any:
+        metadata = any(str(name).lower() == "metadata-flavor" for name in (headers or {}))
+        limit = self._metadata_timeout if metadata else self._timeout
+        bounded = limit if timeout is None else min(float(timeout), limit)
+        if not metadata or self._answered:
+            return self._inner(url, method=method, body=body, headers=headers, timeout=bounded, **kwargs)
+        if self._skip:
+            self.metadata_note = _SKIPPED
+            raise _MetadataUnavailable(_SKIPPED)
+        from google.auth.exceptions import TransportError
+
+        host = urlsplit(url).netloc or url
+        try:
+            response = self._inner(url, method=method, body=body, headers=headers, timeout=bounded, **kwargs)
+        except TransportError as err:
+            note = self._failure_note(err, host, bounded)
+        else:
+            self._answered = True
+            if getattr(response, "headers", {}).get("metadata-flavor") != "Google":
+                self.metadata_note = f"{host} answered, but is not a Google metadata server"
+            return response
+        self.metadata_note = note
+        raise _MetadataUnavailable(note)
+
+    @staticmethod
+    def _failure_note(err: BaseException, host: str, waited: float) -> str:
+        import requests
+
+        cause = err.__cause__ or err.__context__
+        if isinstance(cause, (requests.exceptions.Timeout, TimeoutError)):
+            return f"no answer from the metadata server at {host} within {waited:g}s"
+        reason = type(cause).__name__ if cause is not None else type(err).__name__
+        return f"the metadata server at {host} is not reachable ({reason})"
+
+
+def default_credentials(scopes: list[str], *, timeout: float = 30.0,
+                        metadata_timeout: float = 1.0) -> tuple[Any, str | None]:
+    """`google.auth.default()` with a bounded metadata probe; every failure is a `VertexAuthError` in our words.
+
+    The loader's own text is never repeated (it can quote a private key): the error names the file, what is
+    wrong with it, and the type of exception google-auth raised, and is raised without a cause or context.
+    """
+    import google.auth
+
+    request = _BoundedRequest(probe_timeout(min(metadata_timeout, timeout)), timeout,
+                              _truthy(os.environ.get("NO_GCE_CHECK")))
+    started = time.monotonic()
+    failure: str | None = None
+    try:
+        credentials, project = google.auth.default(scopes=scopes, request=request)  # type: ignore[no-untyped-call,arg-type]
+    except Exception as err:
+        failure = _default_failure(err, request, time.monotonic() - started)
+    if failure is not None:
+        raise VertexAuthError(failure) from None
+    return credentials, project
+
+
+def _default_failure(err: BaseException, request: _BoundedRequest, elapsed: float) -> str:
+    kind = type(err).__name__
+    places = _places()
+    if places.missing_env_file is not None:
+        return f"Application Default Credentials: {_missing_env_file(places.missing_env_file).error}. {FIX}"
+    if places.file is not None:
+        path, source = places.file
+        return (f"Application Default Credentials could not be loaded: {path} ({source}) {file_problem(path)} "
+                f"(google-auth raised {kind}). {_FILE_FIX}")
+    notes = list(places.notes)
+    probed = request.metadata_note is not None and request.metadata_note != _SKIPPED
+    notes.append(request.metadata_note or (_SKIPPED if _truthy(os.environ.get("NO_GCE_CHECK"))
+                                           else "metadata server not checked"))
+    text = f"No Google credentials found (Application Default Credentials) after {elapsed:.1f}s: {'; '.join(notes)}."
+    if probed:
+        text += f" {_SKIP_HINT}"
+    return f"{text} {FIX}"

@@ -13,6 +13,8 @@ import asyncio
 import concurrent.futures
 import datetime as _dt
 import inspect
+import os
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +29,8 @@ __all__ = [
     "CredentialsTokenSource",
     "TokenProvider",
     "TokenSource",
+    "check_quota_project",
+    "check_token",
 ]
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -49,6 +53,36 @@ def _naive_utc(value: _dt.datetime) -> _dt.datetime:
     if value.tzinfo is not None:
         value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
     return value
+
+
+def check_quota_project(value: object, source: str) -> str | None:
+    """A quota project must be sendable as the x-goog-user-project header; checked once per credentials."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise VertexAuthError(f"The quota project from {source} is a {type(value).__name__}, not a project id str.")
+    bad = [ch for ch in value if ord(ch) < 0x20 or ord(ch) == 0x7F or not ch.isascii()]
+    if bad:
+        shown = ascii(value[:60])
+        what = "CR/LF/NUL or other control characters" if any(ch.isascii() for ch in bad) else "non-ASCII characters"
+        raise VertexAuthError(
+            f"The quota project {shown} from {source} contains {what}, which cannot be sent in the "
+            "x-goog-user-project header. Fix it there (a project id such as 'my-project'), e.g. "
+            "`gcloud auth application-default set-quota-project my-project`."
+        )
+    return value
+
+
+def quota_project_source(credentials: Any, value: object, origin: str | None = None) -> str:
+    """Where a credentials object's quota project most likely came from (`origin`: where they were loaded)."""
+    if isinstance(value, str) and value and os.environ.get("GOOGLE_CLOUD_QUOTA_PROJECT") == value:
+        return "the GOOGLE_CLOUD_QUOTA_PROJECT environment variable"
+    if origin:
+        return f"the quota_project_id in {origin}"
+    path = getattr(credentials, "_cred_file_path", None)
+    if isinstance(path, str) and path:
+        return f"the quota_project_id of {path}"
+    return f"the quota_project_id of the credentials ({type(credentials).__name__})"
 
 
 def check_token(token: object, source: str) -> str:
@@ -110,10 +144,9 @@ class CallableTokenSource:
             return self._provider()
         except VertexAuthError:
             raise
-        except Exception as err:
-            raise VertexAuthError(
-                f"{self.description} failed: {type(err).__name__}: {redact(str(err))}"
-            ) from err
+        except Exception as err:  # the provider's own words, masked; its traceback is not chained (keys)
+            failure = f"{self.description} failed: {type(err).__name__}: {redact(str(err))}"
+        raise VertexAuthError(failure)
 
     def invalidate(self, token: str) -> None:
         """Nothing is cached here; the provider is simply called again."""
@@ -143,6 +176,7 @@ class CredentialsTokenSource:
         if not refresh_timeout > 0:
             raise ValueError(f"refresh_timeout must be > 0 seconds, got {refresh_timeout!r}")
         self._credentials = credentials
+        self._quota_project = _checked_quota(credentials) if credentials is not None else None
         self._loader = loader
         self._margin = _dt.timedelta(seconds=refresh_margin)
         self._refresh_timeout = float(refresh_timeout)
@@ -167,8 +201,8 @@ class CredentialsTokenSource:
 
     @property
     def quota_project(self) -> str | None:
-        value = getattr(self._credentials, "quota_project_id", None)
-        return value if isinstance(value, str) and value else None
+        """The x-goog-user-project value, checked once when the credentials were given or loaded."""
+        return self._quota_project
 
     # -- the fast path: no lock, no I/O --------------------------------------------------------
     def _current(self) -> str | None:
@@ -234,7 +268,15 @@ class CredentialsTokenSource:
             future.set_running_or_notify_cancel()
             self._inflight = future
         thread = threading.Thread(target=self._run_refresh, args=(future,), name="vertex-openai-token", daemon=True)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException as err:  # e.g. RuntimeError("can't start new thread"): the process is out of threads
+            error = self._thread_error(err)
+            with self._lock:
+                if self._inflight is future:
+                    self._inflight = None  # the next call starts a new refresh instead of waiting on this one
+            future.set_exception(error)  # callers that already joined this refresh fail now, not at their timeout
+            raise error from err
         return future
 
     def _run_refresh(self, future: concurrent.futures.Future[str]) -> None:
@@ -260,7 +302,9 @@ class CredentialsTokenSource:
     def _refresh_blocking(self) -> tuple[str, _dt.datetime | None]:
         if self._credentials is None:
             assert self._loader is not None
-            self._credentials = self._loader()
+            loaded = self._loader()
+            self._quota_project = _checked_quota(loaded)
+            self._credentials = loaded
         from google.auth.transport.requests import Request
 
         credentials = self._credentials
@@ -284,6 +328,13 @@ class CredentialsTokenSource:
             return None
         return token, expiry
 
+    def _thread_error(self, err: BaseException) -> VertexAuthError:
+        return VertexAuthError(
+            f"Could not start the thread that refreshes the Google access token from {self.description} "
+            f"({type(err).__name__}); the process may have run out of threads. No request was sent; the next "
+            "call tries the refresh again."
+        )
+
     def _timeout_error(self, waited: float) -> VertexAuthError:
         return VertexAuthError(
             f"Timed out after {waited:g}s waiting for a Google access token from "
@@ -305,6 +356,13 @@ class _TimeoutRequest:
         return self._inner(url, method=method, body=body, headers=headers, timeout=bounded, **kwargs)
 
 
+def _checked_quota(credentials: Any) -> str | None:
+    value = getattr(credentials, "quota_project_id", None)
+    if value is None or (isinstance(value, str) and value.isascii() and value.isprintable()):
+        return value or None
+    return check_quota_project(value, quota_project_source(credentials, value))
+
+
 def _expiry_of(credentials: Any) -> _dt.datetime | None:
     expiry = getattr(credentials, "expiry", None)
     return _naive_utc(expiry) if isinstance(expiry, _dt.datetime) else None
@@ -318,14 +376,53 @@ def _describe(credentials: Any) -> str:
     return kind
 
 
+_OAUTH_CODE = re.compile(r"[a-z][a-z_]{2,39}")
+_OAUTH_WORDS = {
+    "invalid_grant": "the token endpoint refused the credentials (invalid_grant: revoked, expired, or the key "
+    "was deleted)",
+    "invalid_client": "the token endpoint refused the OAuth client (invalid_client)",
+    "unauthorized_client": "the OAuth client may not use this grant (unauthorized_client)",
+    "invalid_scope": "the token endpoint refused the requested scope (invalid_scope)",
+    "access_denied": "the token endpoint denied access (access_denied)",
+}
+
+
+def _oauth_code(err: BaseException) -> str | None:
+    """The OAuth error code (`invalid_grant`...) of a refresh failure: a protocol keyword, safe to repeat."""
+    for arg in err.args[1:2]:
+        if isinstance(arg, dict) and isinstance(arg.get("error"), str) and _OAUTH_CODE.fullmatch(arg["error"]):
+            return str(arg["error"])
+    first = err.args[0] if err.args else None
+    if isinstance(first, str):
+        head = first.split(":", 1)[0].strip()
+        if _OAUTH_CODE.fullmatch(head):
+            return head
+    return None
+
+
+def _failure_words(err: BaseException) -> str:
+    """What went wrong with a refresh, in our words: the loader's own text may quote a key or a token."""
+    from google.auth import exceptions as ga_exceptions
+
+    if isinstance(err, ga_exceptions.TransportError):
+        cause = err.__cause__ or err.__context__
+        if cause is None and err.args and isinstance(err.args[0], BaseException):
+            cause = err.args[0]
+        via = f", {type(cause).__name__}" if cause is not None else ""
+        return f"could not reach the token endpoint (TransportError{via}: offline, proxy or firewall?)"
+    if isinstance(err, ga_exceptions.RefreshError):
+        code = _oauth_code(err)
+        if code is None:
+            return "the token endpoint's answer could not be used (RefreshError)"
+        return _OAUTH_WORDS.get(code, f"the token endpoint refused the request ({code})") + " (RefreshError)"
+    return f"the credentials raised {type(err).__name__}"
+
+
 def _as_auth_error(err: BaseException, description: str) -> BaseException:
+    """A refresh failure as a `VertexAuthError` without the original's text, cause or context."""
     if isinstance(err, VertexAuthError):
         return err
     if not isinstance(err, Exception):
         return err
-    reason = redact(str(err)) or type(err).__name__
-    new = VertexAuthError(
-        f"Could not get a Google access token from {description}: {type(err).__name__}: {reason}. {_FIX_HINT}"
-    )
-    new.__cause__ = err
-    return new
+    return VertexAuthError(f"Could not get a Google access token from {description}: {_failure_words(err)}. "
+                           f"{_FIX_HINT}")

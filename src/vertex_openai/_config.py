@@ -6,15 +6,16 @@ URL and the token source and never cause an extra refresh.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from ._adc import default_credentials
 from ._auth import CLOUD_PLATFORM_SCOPE, CallableTokenSource, CredentialsTokenSource, TokenSource
 from ._endpoints import VertexTarget, resolve_target
-from ._exceptions import VertexAuthError
 
 __all__ = ["VertexConfig", "resolve_config"]
 
@@ -53,8 +54,8 @@ class VertexConfig:
 def _check_seconds(name: str, value: object, *, allow_zero: bool) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero) or value != value:
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} seconds, got {value!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} seconds and finite, got {value!r}")
 
 
 def _is_google_credentials(value: object) -> bool:
@@ -65,23 +66,12 @@ def _is_google_credentials(value: object) -> bool:
     return isinstance(value, Credentials)
 
 
-def _load_adc() -> tuple[Any, str | None]:
-    import google.auth
-    import google.auth.exceptions
-
-    try:
-        credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
-    except google.auth.exceptions.DefaultCredentialsError as err:
-        raise VertexAuthError(
-            "No Google credentials found (Application Default Credentials). Run "
-            "`gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
-            f"service-account key file, or pass credentials= to the client. Details: {err}"
-        ) from err
-    return credentials, project
+def _load_adc(timeout: float) -> tuple[Any, str | None]:
+    return default_credentials([CLOUD_PLATFORM_SCOPE], timeout=timeout)
 
 
-def _adc_loader() -> Callable[[], Any]:
-    return lambda: _load_adc()[0]
+def _adc_loader(timeout: float) -> Callable[[], Any]:
+    return lambda: _load_adc(timeout)[0]
 
 
 def resolve_config(
@@ -101,23 +91,33 @@ def resolve_config(
     _check_seconds("token_refresh_margin", token_refresh_margin, allow_zero=True)
     _check_seconds("token_refresh_timeout", token_refresh_timeout, allow_zero=False)
     _check_seconds("max_retry_delay", max_retry_delay, allow_zero=True)
+    project_source = "the project argument"
     if project is None:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT") or None
+        project_source = "the GOOGLE_CLOUD_PROJECT environment variable"
+    location_source = None
     if location is None:
         location = os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
+        location_source = "GOOGLE_CLOUD_LOCATION" if os.environ.get("GOOGLE_CLOUD_LOCATION") else None
+    if base_url is None:
+        # Before any credential is loaded: a wrong location is bad input, and the message says where it came from.
+        from ._locations import check_location
+
+        location = check_location(location, source=location_source, project=project)
 
     if token_source is None:
         if credentials is None:
             if project is None and base_url is None:
-                loaded, adc_project = _load_adc()
+                loaded, adc_project = _load_adc(token_refresh_timeout)
                 project = adc_project
+                project_source = "the project Application Default Credentials (google.auth.default()) found"
                 token_source = CredentialsTokenSource(
                     loaded, description=f"Application Default Credentials ({type(loaded).__name__})",
                     refresh_margin=token_refresh_margin, refresh_timeout=token_refresh_timeout,
                 )
             else:
                 token_source = CredentialsTokenSource(
-                    loader=_adc_loader(), refresh_margin=token_refresh_margin,
+                    loader=_adc_loader(token_refresh_timeout), refresh_margin=token_refresh_margin,
                     refresh_timeout=token_refresh_timeout,
                 )
         elif _is_google_credentials(credentials):
@@ -129,6 +129,7 @@ def resolve_config(
             )
             if project is None:
                 project = getattr(credentials, "project_id", None) or None
+                project_source = "the project_id of the credentials"
         elif isinstance(credentials, (str, bytes)):
             raise TypeError(
                 "credentials must be google.auth credentials or a callable returning a token, not a str: a "
@@ -144,7 +145,10 @@ def resolve_config(
 
     if project is None and base_url is None:
         raise ValueError(_NO_PROJECT)
-    target = resolve_target(project or "", location, endpoint, api_version, base_url, project_required=base_url is None)
+    target = resolve_target(
+        project or "", location, endpoint, api_version, base_url, project_required=base_url is None,
+        project_source=project_source,
+    )
     if max_retry_delay < 0:
         raise ValueError(f"max_retry_delay must be >= 0 seconds, got {max_retry_delay!r}")
     return VertexConfig(

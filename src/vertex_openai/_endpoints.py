@@ -34,17 +34,28 @@ class VertexTarget:
         return self.endpoint == "openapi"
 
 
-def validate_project(project: object) -> str:
+# A project id or number becomes one segment of the URL path: these would change the path, be decoded
+# by a server or proxy into something else ('%2F', '%2E%2E'), or start parameters/userinfo (';', '@').
+_PATH_UNSAFE = frozenset("/?#%;@\\")
+
+
+def validate_project(project: object, source: str = "the project argument") -> str:
+    """A project id or number that is safe as one URL path segment; the error names `source`."""
     if not isinstance(project, str):
-        raise TypeError(f"project must be a str (a Google Cloud project id), got {type(project).__name__}")
+        raise TypeError(
+            f"project must be a str (a Google Cloud project id), got {type(project).__name__} from {source}"
+        )
     if not project:
-        raise ValueError("project is empty; pass a Google Cloud project id such as 'my-project'")
-    bad = sorted({ch for ch in project if ch in "/?#" or ch.isspace()})
-    if bad:
-        shown = ", ".join(repr(ch) for ch in bad)
+        raise ValueError(f"project is empty (from {source}); pass a Google Cloud project id such as 'my-project'")
+    bad = sorted({ch for ch in project if ch in _PATH_UNSAFE or ch.isspace() or not ch.isprintable()
+                  or not ch.isascii()})
+    if bad or project in (".", ".."):
+        what = "contains " + ", ".join(repr(ch) for ch in bad) if bad else "is a relative path segment"
         raise ValueError(
-            f"project {project!r} contains {shown}; a Google Cloud project id has no '/', '?', '#' or "
-            "whitespace (for example 'my-project' or 'example.com:my-project')"
+            f"project {project!r} (from {source}) {what}. A Google Cloud project id or number goes into the "
+            "request path, so it has no '/', '?', '#', '%', ';', '@', '\\', whitespace, control or non-ASCII "
+            "characters and is not '.' or '..' (for example 'my-project', 'example.com:my-project' or the "
+            f"project number '123456789012'). Fix {source}."
         )
     return project
 
@@ -79,7 +90,12 @@ def validate_api_version(api_version: object) -> str:
 
 
 def is_loopback_host(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """True only for `localhost` itself and loopback IP literals (127.0.0.0/8, ::1).
+
+    Names under `.localhost` are not trusted: whether they resolve to loopback is up to the resolver (DNS
+    may answer for them), and plain http must never carry a token off the machine.
+    """
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
@@ -120,6 +136,7 @@ def _host_for(location: str) -> str:
 
 def build_base_url(project: str, location: str, endpoint: str = "openapi", api_version: str = "v1") -> str:
     """The SDK's base URL: the SDK appends '/chat/completions' to it."""
+    validate_project(project)
     host = _host_for(location)
     return f"https://{host}/{api_version}/projects/{project}/locations/{location}/endpoints/{endpoint}"
 
@@ -132,10 +149,12 @@ def resolve_target(
     base_url: str | None,
     *,
     project_required: bool = True,
+    project_source: str = "the project argument",
 ) -> VertexTarget:
     """Validate everything and build the base URL (or check the caller's override)."""
-    resolved: str | None = validate_project(project) if (project or project_required) else None
-    location = validate_location(location)
+    resolved: str | None = validate_project(project, project_source) if (project or project_required) else None
+    if base_url is None:  # with base_url the location does not pick the host: nothing to check it against
+        location = validate_location(location)
     endpoint = validate_endpoint(endpoint)
     api_version = validate_api_version(api_version)
     if base_url is not None:
@@ -148,6 +167,7 @@ def resolve_target(
 
 def vertex_model_name(model: str) -> str:
     """Gemini on the `openapi` endpoint is addressed as `google/<model>`; add the publisher when missing."""
-    if "/" in model or not model.startswith("gemini"):
+    # Case-insensitive: `Gemini-2.5-Flash` is a Gemini id too (Google then answers 404, explained by the hint).
+    if "/" in model or not model.lower().startswith("gemini"):
         return model
     return f"google/{model}"

@@ -8,7 +8,6 @@ the client's library wants.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
@@ -64,7 +63,18 @@ class _VertexAuthFlow:
         return f"<vertex-openai auth for {self._origin[0]}://{self._origin[1]}>"
 
     def _replay_wanted(self, request: Any, response: Any) -> str | None:
-        if response.status_code != 401 or not same_origin(request.url, self._origin):
+        """The token to replace, when Vertex itself refused it; None for any other answer.
+
+        After redirects `response.request` is the last hop: a 401 from another origin (which never saw our
+        token, httpx drops it across origins) says nothing about the token.
+        """
+        if response.status_code != 401:
+            return None
+        try:
+            answered = response.request
+        except RuntimeError:  # no request attached: judge by the one we sent
+            answered = request
+        if not same_origin(answered.url, self._origin):
             return None
         return _bearer(request)
 
@@ -72,10 +82,7 @@ class _VertexAuthFlow:
         """Turn Google's RetryInfo into a `retry-after-ms` header, which the SDK's retry loop honours."""
         if response.status_code not in (429, 503) or _RETRY_AFTER_MS in response.headers:
             return
-        try:
-            error = google_error(json.loads(response.content))
-        except ValueError:
-            return
+        error = google_error(response.content)  # None for any body we cannot parse: not a Google error
         delay = retry_delay_seconds(error) if error else None
         if delay is not None:
             capped = max(0.0, min(delay, self._max_retry_delay))

@@ -1,4 +1,5 @@
-"""Hard pydantic models for the schema adapter's property tests (SCHEMA_RULES.md §7 test models and more).
+"""Hard pydantic models for the schema adapter's property tests (the test models of the rules in
+docs/structured-output.md, and more).
 
 Each `Case` has a model, hand-written sample instances valid under it, and `lossy`: the rule ids whose
 constraints become hints (instances valid against the adapted schema may then fail the model).

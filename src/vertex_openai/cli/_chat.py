@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._output import Style
+from ._advice import token_failure
+from ._output import Style, clean
 
 __all__ = ["ChatOptions", "ThoughtSplitter", "build_request", "run_chat"]
 
@@ -159,7 +160,7 @@ class _Printer:
             if not self.thinking:
                 self.err.write(self.err.dim("thinking…"))
                 self.thinking = True
-            self.err.write(self.err.dim(text), end="")
+            self.err.write(self.err.dim(clean(text)), end="")
             return
         if self.thinking:
             self.err.write("\n")
@@ -219,12 +220,16 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
     try:
         request = build_request(options)
     except UsageError as error:
-        err.write(f"{err.mark('fail')} {error}")
+        err.write(f"{err.mark('fail')} {clean(str(error))}")
         return 2
     try:
         client = make_client(options.project, options.location, base_url=options.base_url, timeout=options.timeout)
-    except (VertexAuthError, ValueError, TypeError) as error:
-        err.write(f"{err.mark('fail')} {redact(str(error))}")
+    except (ValueError, TypeError) as error:
+        # A bad --project / --location / --base-url (or the environment variable behind it): bad input.
+        err.write(f"{err.mark('fail')} {clean(redact(str(error)))}")
+        return 2
+    except VertexAuthError as error:
+        err.write(f"{err.mark('fail')} {clean(redact(str(error)))}")
         err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
         return 1
     printer = _Printer(out, err, options.show_thoughts)
@@ -242,15 +247,27 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
                 if isinstance(content, str):
                     printer.text(_pretty_json(content) if options.json_schema else content)
                 elif reply.choices:
-                    err.write(err.dim(f"(no text in the answer; finish_reason={reply.choices[0].finish_reason})"))
+                    reason = clean(str(reply.choices[0].finish_reason))
+                    err.write(err.dim(f"(no text in the answer; finish_reason={reason})"))
             printer.finish()
     except openai.APIStatusError as error:
         printer.finish()
-        err.write(f"{err.mark('fail')} {redact(str(error))}")
+        err.write(f"{err.mark('fail')} {clean(redact(str(error)))}")
         return 1
-    except (openai.APIConnectionError, VertexAuthError) as error:
+    except VertexAuthError as error:
         printer.finish()
-        err.write(f"{err.mark('fail')} {redact(str(error)) or type(error).__name__}")
+        # As doctor does: an unreachable token endpoint is a network problem, not a bad login.
+        detail, fix = token_failure(redact(str(error)) or type(error).__name__, options.timeout)
+        if "the login itself may be fine" in fix:
+            detail = detail.split(" To fix: ")[0]
+        err.write(f"{err.mark('fail')} {clean(detail)}")
+        if "No Google credentials found" not in detail:  # that message carries its own fix
+            err.write(f"    {err.arrow} {fix}")
+        err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
+        return 1
+    except openai.APIConnectionError as error:
+        printer.finish()
+        err.write(f"{err.mark('fail')} {clean(redact(str(error))) or type(error).__name__}")
         err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
         return 1
     if printer.answer and not "".join(printer.answer).endswith("\n"):

@@ -11,16 +11,19 @@ import datetime as _dt
 import os
 import re
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .._adc import FoundCredentials, discover_credentials
-from .._auth import CredentialsTokenSource
+from .._auth import CredentialsTokenSource, check_quota_project, quota_project_source
 from .._endpoints import build_base_url, validate_base_url, validate_location, validate_project, vertex_model_name
 from .._exceptions import VertexAuthError
 from .._redact import redact
 from ..wire._errors import google_error, hint_for
+from ..wire._hints import model_hint
+from ._advice import token_failure
 from ._output import Check
 
 __all__ = ["DoctorOptions", "run_checks"]
@@ -49,6 +52,7 @@ class _State:
     location: str = "global"
     base_url: str | None = None
     token_ok: bool = False
+    quota_ok: bool = True
 
 
 def run_checks(options: DoctorOptions) -> list[Check]:
@@ -59,8 +63,8 @@ def run_checks(options: DoctorOptions) -> list[Check]:
     checks += _project(options, state)
     checks += _location(options, state)
     checks += _base_url(options, state)
-    checks += _token(options, state)
     checks += _quota_project(state)
+    checks += _token(options, state)
     checks += _model(options, state)
     checks += _stray_keys()
     checks += _live(options, state)
@@ -118,10 +122,34 @@ def _location(options: DoctorOptions, state: _State) -> list[Check]:
         value, source = url_match["location"], "from --base-url"
     else:
         value, source = "global", "the default; --location or GOOGLE_CLOUD_LOCATION change it"
+    if url_match and not options.location and not os.environ.get("GOOGLE_CLOUD_LOCATION"):
+        # The URL decides where requests go; the location in it is only checked for shape.
+        try:
+            state.location = validate_location(value)
+        except ValueError as err:
+            state.location = ""
+            return [Check("fail", "location", str(err), "Fix the location in --base-url.")]
+        return [Check("ok", "location", f"{value} ({source})")]
+    from .._locations import KNOWN_LOCATIONS, SOURCE, check_location, did_you_mean
+
+    named = source.removeprefix("from ") if source.startswith("from ") else None
     try:
-        state.location = validate_location(value)
-    except ValueError as err:
-        return [Check("fail", "location", str(err), "Use e.g. --location global or --location us-central1.")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # reported as a "!" line below instead
+            state.location = check_location(value, source=named, project=state.project)
+    except (TypeError, ValueError) as err:
+        state.location = ""  # no valid location: the base URL check must not build one for "global"
+        guess = did_you_mean(value)
+        if guess and named and not named.startswith("--"):
+            fix = f"Set {named}={guess} (or pass --location {guess})."
+        elif guess:
+            fix = f"Use --location {guess}."
+        else:
+            fix = "Use e.g. --location global or --location us-central1."
+        return [Check("fail", "location", str(err), fix)]
+    if value not in KNOWN_LOCATIONS:
+        return [Check("warn", "location", f"{value} ({source}) is not in vertex-openai's list of Vertex AI "
+                      "locations; it is used as given", f"Check it against {SOURCE}")]
     return [Check("ok", "location", f"{value} ({source})")]
 
 
@@ -134,6 +162,8 @@ def _base_url(options: DoctorOptions, state: _State) -> list[Check]:
         return [Check("ok", "base URL", f"{state.base_url} (from --base-url)")]
     if state.project is None:
         return [Check("skip", "base URL", "needs a project")]
+    if not state.location:
+        return [Check("skip", "base URL", "needs a valid location (see above)")]
     state.base_url = build_base_url(state.project, state.location)
     return [Check("ok", "base URL", state.base_url)]
 
@@ -152,25 +182,15 @@ def _expiry_text(credentials: Any) -> str:
 def _token(options: DoctorOptions, state: _State) -> list[Check]:
     if state.found is None:
         return [Check("skip", "access token", "needs credentials")]
+    if not state.quota_ok:
+        return [Check("skip", "access token", "needs a quota project that can be sent (see above)")]
     source = CredentialsTokenSource(state.found.credentials, description=state.found.kind,
                                     refresh_timeout=options.timeout)
     started = time.monotonic()
     try:
         source.token()
     except VertexAuthError as err:
-        message = redact(str(err))
-        if "Timed out" in message:
-            detail = (f"no answer from Google's token endpoint within {options.timeout:g}s: this check needs "
-                      "network access to Google (offline, or a proxy/firewall in the way?)")
-            fix = "Check network access to oauth2.googleapis.com, or raise --timeout."
-        elif "invalid_grant" in message or "RefreshError" in message:
-            detail = f"the credentials were refused: {message}"
-            fix = "Log in again: `gcloud auth application-default login` (or use a fresh service-account key)."
-        elif "TransportError" in message or "Connection" in message:
-            detail = f"could not reach Google's token endpoint; this check needs the network: {message}"
-            fix = "Check network access to oauth2.googleapis.com (offline, or a proxy/firewall in the way?)."
-        else:
-            detail, fix = message, "Re-create the credentials: `gcloud auth application-default login`."
+        detail, fix = token_failure(redact(str(err)), options.timeout)  # the same words as `chat`
         return [Check("fail", "access token", detail, fix)]
     state.token_ok = True
     took = time.monotonic() - started
@@ -180,7 +200,15 @@ def _token(options: DoctorOptions, state: _State) -> list[Check]:
 def _quota_project(state: _State) -> list[Check]:
     if state.found is None:
         return []
-    quota = getattr(state.found.credentials, "quota_project_id", None)
+    credentials = state.found.credentials
+    quota = getattr(credentials, "quota_project_id", None)
+    try:
+        quota = check_quota_project(quota, quota_project_source(credentials, quota, state.found.source))
+    except VertexAuthError as err:
+        state.quota_ok = False
+        return [Check("fail", "quota project", str(err),
+                      "`gcloud auth application-default set-quota-project my-project`, or fix "
+                      "GOOGLE_CLOUD_QUOTA_PROJECT / the file's quota_project_id.")]
     if quota:
         return [Check("ok", "quota project", f"{quota} (sent as x-goog-user-project)")]
     if state.found.is_user:
@@ -202,11 +230,11 @@ def _model(options: DoctorOptions, state: _State) -> list[Check]:
     elif "/" not in model:
         checks.append(Check(
             "warn", "model", f"{model!r} has no publisher prefix; the openapi endpoint names models publisher/model",
-            "Use e.g. --model google/gemini-2.5-flash or meta/llama-3.3-70b-instruct-maas.",
+            model_hint(model, state.location or None).replace('location="global"', "--location global"),
         ))
     else:
         checks.append(Check("ok", "model", model))
-    if "gemini-3" in model and state.location != "global":
+    if "gemini-3" in model.lower() and state.location and state.location != "global":
         checks.append(Check("warn", "model location", f"Gemini 3 models are served on the global endpoint, not "
                             f"{state.location!r}", "Use --location global (or GOOGLE_CLOUD_LOCATION=global)."))
     return checks
@@ -286,15 +314,10 @@ def _status_check(err: Any, options: DoctorOptions, state: _State) -> Check:
     elif status_code == 403:
         fix = (f"Grant the role: `gcloud projects add-iam-policy-binding {project} --member={member} "
                "--role=roles/aiplatform.user`, and check the project id.")
-    elif status_code == 404 and "publisher model" in lowered:
-        sent = vertex_model_name(options.model)
-        if "/" not in sent:
-            fix = f"Name the model with its publisher: --model google/{options.model}."
-        elif state.location != "global":
-            fix = (f"The model may not be served in {state.location!r}: try --location global, and check the "
-                   "model id.")
-        else:
-            fix = "Check the model id (e.g. google/gemini-2.5-flash) and that your project has access to it."
+    elif status_code == 404:
+        # Decided from the model id sent and the location used, as the client's own 404 hint is.
+        fix = model_hint(vertex_model_name(options.model), state.location or None).replace(
+            'location="global"', "--location global")
     elif status_code == 429:
         return Check("warn", "live request", detail + " (credentials, project and model are fine)",
                      hint_for(status_code, error, url))

@@ -26,10 +26,14 @@ examples:
   vertex-openai doctor --live                ... and send one tiny request to the model
   vertex-openai chat "Why is the sky blue?" --stream
   vertex-openai chat "Plan a party" --json-schema event.json
+  vertex-openai extract tickets.jsonl --schema app.models:Ticket --prompt @prompt.txt --output out.jsonl
   vertex-openai demo                         offline walkthrough, no Google account needed
 
+  vertex-openai chat --fake "Hello"          one request to a loopback fake, no Google account needed
+
 Environment: GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION (default: global), VERTEX_OPENAI_MODEL,
-GOOGLE_APPLICATION_CREDENTIALS; NO_COLOR turns colours off.
+GOOGLE_APPLICATION_CREDENTIALS; VERTEX_OPENAI_FAKE_BASE_URL + VERTEX_OPENAI_FAKE_TOKEN (fake mode, both
+printed by `python -m vertex_openai.testing serve`); NO_COLOR turns colours off.
 """
 
 
@@ -86,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_versions())
     parser.add_argument("-v", "--verbose", action="store_true", default=False,
                         help="log each HTTP request and response to stderr (tokens redacted)")
-    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,demo}")
+    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,extract,demo}")
 
     doctor = commands.add_parser(
         "doctor", parents=[common], help="check credentials, project, location, token and model; say how to fix",
@@ -118,6 +122,14 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--max-tokens", type=int, help="limit the answer's length in tokens")
     chat.add_argument("--temperature", type=float, help="sampling temperature")
     chat.add_argument("--timeout", type=_positive, default=120.0, help="seconds per request (default: 120)")
+    chat.add_argument("--fake", action="store_true",
+                      help="talk to the loopback fake Vertex, no Google account: the one named by "
+                      "VERTEX_OPENAI_FAKE_BASE_URL/_TOKEN (`python -m vertex_openai.testing serve` prints them), "
+                      "else one started for this request")
+
+    from ._extract import add_extract_parser
+
+    add_extract_parser(commands, common)
 
     demo = commands.add_parser(
         "demo", help="offline walkthrough against the fake Vertex shipped in the package",
@@ -181,21 +193,31 @@ def _chat(args: argparse.Namespace, verbose: bool) -> int:
         err.write(f"{err.mark('fail')} no prompt: pass it as an argument (vertex-openai chat \"Hello\") or on stdin")
         return 2
 
-    def make_client(*a: Any, **kw: Any) -> Any:
-        client = vertex_openai_client(*a, **kw)
-        if verbose:
-            from ._verbose import hook_client
+    from ._fake import fake_target
 
-            hook_client(client)
-        return client
+    try:
+        with fake_target(args.fake, args.base_url, lambda text: err.write(err.dim(text))) as (base_url, credentials):
 
-    options = ChatOptions(
-        prompt=prompt, model=args.model, stream=args.stream, system=args.system, json_schema=args.json_schema,
-        thinking=args.thinking, show_thoughts=args.show_thoughts, max_tokens=args.max_tokens,
-        temperature=args.temperature, project=args.project, location=args.location, base_url=args.base_url,
-        timeout=args.timeout,
-    )
-    return run_chat(options, out, err, make_client)
+            def make_client(*a: Any, **kw: Any) -> Any:
+                if credentials is not None:
+                    kw["credentials"] = credentials
+                client = vertex_openai_client(*a, **kw)
+                if verbose:
+                    from ._verbose import hook_client
+
+                    hook_client(client)
+                return client
+
+            options = ChatOptions(
+                prompt=prompt, model=args.model, stream=args.stream, system=args.system,
+                json_schema=args.json_schema, thinking=args.thinking, show_thoughts=args.show_thoughts,
+                max_tokens=args.max_tokens, temperature=args.temperature, project=args.project,
+                location=args.location, base_url=base_url, timeout=args.timeout,
+            )
+            return run_chat(options, out, err, make_client)
+    except ValueError as error:  # fake-mode flags or variables that do not fit together
+        err.write(f"{err.mark('fail')} {error}")
+        return 2
 
 
 def _demo() -> int:
@@ -220,6 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _doctor(args, verbose)
         if args.command == "chat":
             return _chat(args, verbose)
+        if args.command == "extract":
+            from ._extract import run_extract
+
+            return run_extract(args, verbose)
         if args.command == "demo":
             return _demo()
         parser.print_help(sys.stderr)

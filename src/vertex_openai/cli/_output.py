@@ -2,15 +2,20 @@
 
 Colour follows the usual conventions: only on a TTY, never with NO_COLOR set or TERM=dumb, always with
 FORCE_COLOR set. The ✓ ✗ ! marks fall back to ASCII when the stream cannot encode them.
+
+Text we did not write (a server's error message, a credentials loader's message, a file path, a thought
+summary) goes through `clean` before it reaches a terminal: terminal escape sequences and other control
+characters are removed, colour or not. The model's answer on stdout is written verbatim.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal, TextIO
 
-__all__ = ["Check", "Status", "Style", "render_check"]
+__all__ = ["Check", "Status", "Style", "clean", "render_check"]
 
 Status = Literal["ok", "fail", "warn", "skip"]
 
@@ -21,6 +26,23 @@ _MARKS: dict[str, tuple[str, str, str]] = {
     "warn": ("!", "[!]", "33"),
     "skip": ("-", "[-]", "2"),
 }
+
+
+# Whole escape sequences first (CSI "ESC [ ... final", OSC "ESC ] ... BEL/ST", two-character ESC x), then
+# any other C0 control but newline and tab, DEL, and C1 controls (U+0080-U+009F, including 8-bit CSI).
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?|\x1b[ -~]?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """`text` without terminal escape sequences or control characters (newline and tab are kept)."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
 
 
 def _wants_colour(stream: TextIO) -> bool:
@@ -89,6 +111,6 @@ class Check:
 
 def render_check(style: Style, check: Check) -> None:
     """`✓ name: detail`, then an indented `→ fix: ...` line for anything not ok."""
-    style.write(f"{style.mark(check.status)} {style.bold(check.name)}: {check.detail}")
+    style.write(f"{style.mark(check.status)} {style.bold(clean(check.name))}: {clean(check.detail)}")
     if check.fix:
-        style.write(f"    {style.arrow} fix: {check.fix}")
+        style.write(f"    {style.arrow} fix: {clean(check.fix)}")

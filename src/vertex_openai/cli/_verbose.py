@@ -2,7 +2,7 @@
 
 Hooks go on the client's own HTTP client (httpx on openai 1.x/2.x, httpx2 on 3.x; both have the same
 `event_hooks`), so what is logged is what went on the wire, Authorization header included, masked.
-Every line also passes through `redact` as a second guard.
+Every line also passes through `redact` as a second guard, and `clean` (no terminal escapes from a server).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from .._redact import redact
+from ._output import clean
 
 __all__ = ["enable_verbose", "hook_client"]
 
@@ -24,7 +25,7 @@ _BODY_LIMIT = 4000
 
 class _RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(_KEY_PARAM.sub(r"\1<redacted>", super().format(record)))
+        return clean(redact(_KEY_PARAM.sub(r"\1<redacted>", super().format(record))))
 
 
 def enable_verbose(*, http_summary: bool = False) -> None:

@@ -1,11 +1,12 @@
-"""The schema adapter proper: one pass over a JSON schema applying SCHEMA_RULES.md §7 (R1–R14, R17).
+"""The schema adapter proper: one pass over a JSON schema applying the rules R1–R14 and R17
+of docs/structured-output.md ("The rules and their sources").
 
 Pure: the input is never mutated, output is built fresh with a canonical key order so that adapting
 twice gives the same bytes (idempotence, R0.3). Wrappers for `response_format` and tools live in
 `_wire.py`; the public names are re-exported by `vertex_openai.structured`. Single-node rewrites live in
 `_keywords.py`, `$defs` and recursion in `_refs.py`, the vocabulary in `_context.py`.
 
-Unsettled (SCHEMA_RULES.md §10) and the safe option taken here:
+Unsettled (not documented by Google) and the safe option taken here:
 * which dialect the compat layer uses: both profiles exist; `jsonschema` is the default, switchable per client/call;
 * whether any cycle is rejected: every recursive reference is unrolled, none is left as `$ref`;
 * `{}` in a response schema: kept as "any" (jsonschema responses only), replaced by a scalar union elsewhere;
@@ -66,7 +67,7 @@ def adapt_schema(
     max_recursion_depth: int = 3,
     notes: list[AdaptationNote] | None = None,
 ) -> dict[str, Any]:
-    """Return a Gemini-safe copy of `schema` (SCHEMA_RULES.md §7); append what changed to `notes`.
+    """Return a Gemini-safe copy of `schema` (the rules in docs/structured-output.md); append what changed to `notes`.
 
     Raises SchemaAdaptationError, naming the JSON pointer, when the schema cannot be expressed.
     """

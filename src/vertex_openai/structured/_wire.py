@@ -33,7 +33,7 @@ log = logging.getLogger("vertex_openai.structured")
 SCHEMA_ADAPTATION_MODES = ("jsonschema", "openapi", "off")
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
-# Gemini before 3 rejects tools together with a JSON response format (SCHEMA_RULES.md §3).
+# Gemini before 3 rejects tools together with a JSON response format (docs/structured-output.md).
 _NO_TOOL_COMBINATION = re.compile(r"(^|/)gemini-(1|2)([.-]|$)")
 _CACHE_SIZE = 512
 # isinstance against (dict, Mapping): a plain dict (what the SDK hands us) matches without the ABC machinery
@@ -134,13 +134,18 @@ def _fingerprint(schema: Any) -> bytes:
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _unexpressible.clear()
 
 
 # -- the chat body ------------------------------------------------------------------------------------------
-def adapt_chat_body(body: Mapping[str, Any], mode: str) -> dict[str, Any] | None:
+def adapt_chat_body(body: Mapping[str, Any], mode: str, *, loose_tools: bool = False) -> dict[str, Any] | None:
     """A new chat body with adapted schemas, or None when nothing needed changing.
 
-    Raises UnsupportedRequestError for tools + JSON response format on Gemini < 3.
+    Strict function tools are always adapted. `loose_tools=True` (Gemini on the openapi endpoint) also adapts
+    the `parameters` of non-strict tools, with the same rewrites and nothing more: `required` stays as sent
+    and no `additionalProperties: false` is added. A non-strict schema the adapter cannot express is sent as
+    given (as before this adaptation existed). Raises UnsupportedRequestError for tools + JSON response
+    format on Gemini < 3.
     """
     if check_mode(mode) == "off":
         return None
@@ -157,31 +162,57 @@ def adapt_chat_body(body: Mapping[str, Any], mode: str) -> dict[str, Any] | None
             name = _BAD_NAME_CHARS.sub("_", str(spec.get("name") or ""))[:64] or "response"
             schema = cached_adapt(spec["schema"], profile, "response_format")
             changes["response_format"] = {**rf, "json_schema": {**spec, "name": name, "schema": schema}}
-    strict = [_is_strict_function(t) for t in tools] if isinstance(tools, list) else []
-    if any(strict):
-        assert isinstance(tools, list)
-        new_tools = []
-        for tool, is_strict in zip(tools, strict, strict=True):
-            if is_strict and "parameters" in tool["function"]:
-                function = tool["function"]
-                name = function.get("name")
-                if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
-                    raise SchemaAdaptationError("#/function/name", f"function name {name!r} is not accepted by "
-                                                "Gemini: use letters, digits, '_', '.', ':' or '-' (max 64)")
-                params = cached_adapt(function["parameters"], profile, "tool_parameters")
-                tool = {**tool, "function": {**function, "parameters": params}}
-            new_tools.append(tool)
-        changes["tools"] = new_tools
+    if isinstance(tools, list) and tools:
+        new_tools = [_adapted_tool(tool, profile, loose_tools) for tool in tools]
+        if any(new is not old for new, old in zip(new_tools, tools, strict=True)):
+            changes["tools"] = new_tools
     return {**body, **changes} if changes else None
 
 
-def _is_strict_function(tool: Any) -> bool:
-    return (
-        isinstance(tool, _MAPPING)
-        and tool.get("type") == "function"
-        and isinstance(tool.get("function"), _MAPPING)
-        and tool["function"].get("strict") is True
-    )
+def _adapted_tool(tool: Any, profile: Profile, loose_tools: bool) -> Any:
+    """The tool with Gemini-safe `parameters`, or the very same object when it is left as sent."""
+    if not (isinstance(tool, _MAPPING) and tool.get("type") == "function"):
+        return tool
+    function = tool.get("function")
+    if not isinstance(function, _MAPPING) or "parameters" not in function:
+        return tool
+    if function.get("strict") is True:
+        name = function.get("name")
+        if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+            raise SchemaAdaptationError("#/function/name", f"function name {name!r} is not accepted by "
+                                        "Gemini: use letters, digits, '_', '.', ':' or '-' (max 64)")
+        params: dict[str, Any] | None = cached_adapt(function["parameters"], profile, "tool_parameters")
+    elif loose_tools:
+        params = _cached_loose(function["parameters"], profile)
+        if params is None:
+            return tool
+    else:
+        return tool
+    return {**tool, "function": {**function, "parameters": params}}
+
+
+_unexpressible: OrderedDict[tuple[str, bytes], None] = OrderedDict()
+
+
+def _cached_loose(schema: Any, profile: Profile) -> dict[str, Any] | None:
+    """`cached_adapt` for a non-strict tool; None (send as given) when the adapter cannot express it.
+
+    A failure is remembered per schema too, so a schema that cannot be adapted costs one attempt, not one
+    per request.
+    """
+    key = (profile, _fingerprint(schema))
+    with _cache_lock:
+        if key in _unexpressible:
+            return None
+    try:
+        return cached_adapt(schema, profile, "tool_parameters")
+    except SchemaAdaptationError as exc:
+        log.debug("non-strict tool parameters sent as given: %s", exc)
+        with _cache_lock:
+            _unexpressible[key] = None
+            while len(_unexpressible) > _CACHE_SIZE:
+                _unexpressible.popitem(last=False)
+        return None
 
 
 def _check_tool_combination(body: Mapping[str, Any]) -> None:

@@ -4,8 +4,11 @@ cassette kit (scrubbed vcrpy recordings) with its pytest plugin.
 Importing `vertex_openai` does not import this module; tests, demos and benchmarks do.
 """
 
+from ._content_coding import CassetteRecordingError, CassetteReplayError
+from ._fake_batch import BatchCall, FakeBatch
 from ._fake_credentials import FakeCredentials
-from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
+from ._fake_quota import QuotaFakeVertex
+from ._fake_script import Fault, RecordedRequest, Reply, google_error_body, load_script
 from ._fake_server import FakeVertex
 from ._schema_instance import instance_for_schema
 
@@ -29,15 +32,21 @@ __all__ = [
     "LOCATION_PLACEHOLDER",
     "PROJECT_PLACEHOLDER",
     "SECRET_PLACEHOLDER",
+    "BatchCall",
+    "CassetteRecordingError",
+    "CassetteReplayError",
     "CassetteScrubber",
+    "FakeBatch",
     "FakeCredentials",
     "FakeVertex",
     "Fault",
+    "QuotaFakeVertex",
     "RecordedRequest",
     "Reply",
     "assert_all_played",
     "google_error_body",
     "instance_for_schema",
+    "load_script",
     "replay_credentials",
     "use_cassette",
     "vcr_config",

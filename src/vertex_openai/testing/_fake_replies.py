@@ -11,7 +11,63 @@ from typing import Any
 
 from ._fake_script import Reply
 
-__all__ = ["chunk_bodies", "completion_body", "last_user_text", "with_thoughts"]
+__all__ = ["chunk_bodies", "completion_body", "html_not_found", "last_user_text", "tool_call_reply", "with_thoughts"]
+
+# Constructed after the shape of the HTML page Google's front end serves for an unknown URL (a 404 with
+# `Content-Type: text/html`, reported by third parties for unserved paths under endpoints/openapi).
+_HTML_NOT_FOUND = """<!DOCTYPE html>
+<html lang=en>
+  <meta charset=utf-8>
+  <meta name=viewport content="initial-scale=1, minimum-scale=1, width=device-width">
+  <title>Error 404 (Not Found)!!1</title>
+  <style>
+    *{margin:0;padding:0}html,code{font:15px/22px arial,sans-serif}body{margin:7% auto 0;max-width:390px}
+  </style>
+  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>
+  <p><b>404.</b> <ins>That\u2019s an error.</ins>
+  <p>The requested URL <code>{path}</code> was not found on this server.  <ins>That\u2019s all we know.</ins>
+"""
+_TOOL_MODES = ("forced", "loop")
+
+
+def html_not_found(path: str) -> bytes:
+    """Google's front-end HTML 404 page for `path` (constructed, see above)."""
+    safe = path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _HTML_NOT_FOUND.replace("{path}", safe).encode()
+
+
+def tool_call_reply(body: dict[str, Any], mode: str | None, instance: Any) -> Reply | None:
+    """A tool call whose arguments are `instance(parameters)`, or None to answer normally.
+
+    mode "forced": only when `tool_choice` names a function or is "required". mode "loop": also under
+    "auto", once per offered tool (the first tool not yet called in the conversation), then a normal answer.
+    Under "required" every tool may already have been called: the first not yet called, else the last one.
+    """
+    tools = [t["function"] for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type") == "function"
+             and isinstance(t.get("function"), dict)]
+    choice = body.get("tool_choice", "auto")
+    if mode not in _TOOL_MODES or not tools or choice == "none":
+        return None
+    called = {call.get("function", {}).get("name") for m in body.get("messages") or [] if isinstance(m, dict)
+              for call in m.get("tool_calls") or [] if isinstance(call, dict)}
+    fresh = [t for t in tools if t.get("name") not in called]
+    if isinstance(choice, dict):
+        named = (choice.get("function") or {}).get("name")
+        pick = next((t for t in tools if t.get("name") == named), None)
+    elif choice == "required":
+        pick = fresh[0] if fresh else tools[-1]
+    elif mode == "loop" and fresh:
+        pick = fresh[0]
+    else:
+        return None
+    if pick is None:
+        return None
+    arguments = json.dumps(instance(pick.get("parameters") or {"type": "object", "properties": {}}))
+    number = sum(1 for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "tool")
+    call = {"function": {"arguments": arguments, "name": pick.get("name")}, "id": f"call_{number}",
+            "type": "function"}
+    return Reply(content=None, tool_calls=[call])
+
 
 
 def last_user_text(messages: Any) -> str:

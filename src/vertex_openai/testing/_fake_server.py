@@ -1,6 +1,6 @@
 """A loopback fake of Vertex AI's OpenAI-compatible endpoint, in Google's wire style.
 
-Constructed from the documented wire format (see the project's design notes on Vertex): JSON keys in
+Constructed from the documented wire format (docs/vertex-endpoint.md, with its sources): JSON keys in
 Google's (alphabetical) order, errors wrapped in a list `[{"error": {...}}]`, SSE chunks without
 `[DONE]` by default, tool-call deltas without `index` and with `id: ""`, usage on the last chunk only.
 It checks bearer tokens, records every request, and plays scripted faults. It binds to 127.0.0.1 only.
@@ -14,12 +14,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from ._fake_credentials import FakeCredentials
-from ._fake_replies import chunk_bodies, completion_body, last_user_text, with_thoughts
+from ._fake_replies import chunk_bodies, completion_body, html_not_found, last_user_text, tool_call_reply, with_thoughts
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
+from ._fake_signatures import signature_rejection, with_signatures
+from ._loopback import LoopbackFake
 from ._schema_instance import instance_for_schema
 from ._schema_rules import schema_rejection
 
@@ -36,8 +38,10 @@ _UNAUTHENTICATED = (
 _MAX_BODY = 64 * 1024 * 1024
 
 
-class FakeVertex:
+class FakeVertex(LoopbackFake):
     """Start with `with FakeVertex() as fake:`; point a client at `fake.base_url` with `fake.credentials()`."""
+
+    thread_name = "fake-vertex"
 
     def __init__(
         self,
@@ -50,8 +54,14 @@ class FakeVertex:
         responder: Callable[[dict[str, Any]], Reply | None] | None = None,
         keep_requests: bool = True,
         strict_schemas: bool | str = False,
+        tool_replies: str | None = None,
+        not_found: str = "json",
+        thought_signatures: bool = True,
+        port: int = 0,
     ) -> None:
         self.project = project
+        # 0: any free port. The fake binds to 127.0.0.1 whatever the port.
+        self.requested_port = port
         self.location = location
         self.done_sentinel = done_sentinel
         self.stream_chunk_chars = stream_chunk_chars
@@ -59,50 +69,30 @@ class FakeVertex:
         self.responder = responder
         # True / "jsonschema" / "openapi": answer Google's 400 for schemas Google rejects (see _schema_rules).
         self.strict_schemas = "jsonschema" if strict_schemas is True else (strict_schemas or None)
+        # None: tools are never called unless scripted. "forced": a forced `tool_choice` (a named function or
+        # "required") is answered with a call whose arguments are a schema instance. "loop": also under
+        # "auto", each offered tool is called once before a normal answer (a tool loop).
+        if tool_replies not in (None, "forced", "loop"):
+            raise ValueError(f"tool_replies must be None, 'forced' or 'loop', got {tool_replies!r}")
+        self.tool_replies = tool_replies
+        # "json": unknown paths get Google's list-wrapped JSON 404; "html": the front end's HTML 404 page.
+        if not_found not in ("json", "html"):
+            raise ValueError(f"not_found must be 'json' or 'html', got {not_found!r}")
+        self.not_found = not_found
+        # Gemini 3 models: sign the first tool call of a reply, answer 400 when a follow-up drops a signature.
+        self.thought_signatures = thought_signatures
         self.requests: list[RecordedRequest] = []
         # keep_requests=False: long benchmarks count requests without storing them (flat memory).
         self.keep_requests = keep_requests
         self.request_count = 0
         self.rejected_token_count = 0
         self._tokens: dict[str, float] = {}
+        self._steps: deque[Reply | Fault] = deque()
         self._faults: deque[Fault] = deque()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._counter = 0
 
-    # -- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> FakeVertex:
-        handler = type("_Handler", (_Handler,), {"fake": self})
-        self._server = _Server(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-vertex", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeVertex:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start() the fake first"
-        return int(self._server.server_address[1])
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def url_for(self, project: str | None = None, location: str | None = None, endpoint: str = "openapi",
                 api_version: str = "v1") -> str:
@@ -145,9 +135,18 @@ class FakeVertex:
         with self._lock:
             self._replies.extend(replies)
 
+    def play(self, *steps: Reply | Fault) -> None:
+        """Answer the next requests with these steps, in this order, before anything `fail_next`/`reply_next` queued."""
+        for step in steps:
+            if not isinstance(step, (Reply, Fault)):
+                raise TypeError(f"play() takes Reply and Fault objects, got {type(step).__name__}")
+        with self._lock:
+            self._steps.extend(steps)
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self._steps.clear()
             self._faults.clear()
             self._replies.clear()
 
@@ -163,6 +162,9 @@ class FakeVertex:
             self.request_count += 1
             self.rejected_token_count += not request.token_valid
             self._counter += 1
+            if self._steps:
+                step = self._steps.popleft()
+                return (step, None, self._counter) if isinstance(step, Fault) else (None, step, self._counter)
             fault = self._faults.popleft() if self._faults else None
             reply = None if fault else (self._replies.popleft() if self._replies else None)
             return fault, reply, self._counter
@@ -172,6 +174,9 @@ class FakeVertex:
             reply = self.responder(body)
             if reply is not None:
                 return reply
+        called = tool_call_reply(body, self.tool_replies, instance_for_schema)
+        if called is not None:
+            return called
         response_format = body.get("response_format")
         if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             schema = (response_format.get("json_schema") or {}).get("schema") or {}
@@ -183,12 +188,6 @@ class FakeVertex:
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(", ", ": ")).encode()
-
-
-class _Server(ThreadingHTTPServer):
-    # socketserver's default backlog of 5 drops simultaneous connects (the client retries a SYN after
-    # 1 s), which would make a burst of 32 threads look slow for a reason that is not the client's.
-    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -233,8 +232,25 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(code, _dumps(google_error_body(code, status, message)))
 
     # -- HTTP verbs ----------------------------------------------------------------------------------
+    def _not_found(self, path: str) -> None:
+        if self.fake.not_found == "html":
+            self._send(404, html_not_found(path), content_type="text/html; charset=UTF-8")
+        else:
+            self._error(404, "NOT_FOUND", f"The requested URL {path} was not found on this server.")
+
     def do_GET(self) -> None:
-        self._error(404, "NOT_FOUND", f"The requested URL {self.path} was not found on this server.")
+        self._record_other("GET")
+
+    def do_DELETE(self) -> None:
+        self._record_other("DELETE")
+
+    def _record_other(self, method: str) -> None:
+        """Methods the endpoint does not serve: recorded (so tests can see what left the client), then 404."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if 0 < length <= _MAX_BODY else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.fake._record(RecordedRequest(method, self.path.split("?")[0], headers, raw, False))
+        self._not_found(self.path.split("?")[0])
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -256,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         match = _PATH.match(recorded.path)
         if not match:
-            self._error(404, "NOT_FOUND", f"The requested URL {recorded.path} was not found on this server.")
+            self._not_found(recorded.path)
             return
         try:
             body = json.loads(raw or b"{}")
@@ -279,9 +295,14 @@ class _Handler(BaseHTTPRequestHandler):
             if rejection is not None:
                 self._error(*rejection)
                 return
+        if fake.thought_signatures and (rejection := signature_rejection(body)) is not None:
+            self._error(*rejection)
+            return
         reply = reply or fake._default_reply(body)
         reply = with_thoughts(reply, body)
         completion_id = f"fake-{number}"
+        if fake.thought_signatures:
+            reply = with_signatures(reply, body, completion_id)
         if body.get("stream"):
             self._stream(body, reply, completion_id)
         else:
@@ -328,3 +349,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fake.done_sentinel:
             self._chunk(b"data: [DONE]\n\n")
         self._end_chunked()
+
+
+FakeVertex.handler = _Handler

@@ -1,14 +1,15 @@
-"""What Google is documented or reported to reject in request schemas (SCHEMA_RULES.md §3), as the fake's check.
+"""What Google is documented or reported to reject in request schemas (docs/structured-output.md,
+"The rules and their sources"), as the fake's check.
 
 Deliberately NOT our adapter's rules: only rejections with a source, answered with Google's error text, so
 tests of `parse()` fail when a known-bad schema is sent and do not pass by construction.
 
-Two dialects, because §10 leaves open which one Vertex's compat layer uses:
+Two dialects, because it is not documented which one Vertex's compat layer uses:
 * "jsonschema" (`strict_schemas=True`): rejections reported for any dialect / the compat layer:
   list-valued `type`, `const`, `$schema` / `propertyNames` / `examples` (Unknown name ...), `$ref` with
   sibling keywords (2026 message), `minLength` in a response schema (Vertex 501), function parameters
   whose root is not an object or with an untyped node, tools together with a JSON response format on
-  Gemini < 3, and a reference cycle ("fully recursive schemas are not supported", Vertex compat docs, §2.1a).
+  Gemini < 3, and a reference cycle ("fully recursive schemas are not supported", Google's OpenAI-library page).
 * "openapi" (`strict_schemas="openapi"`): additionally the proto `Schema` message — any key that is not a
   proto field is an Unknown name (`$ref`, `$defs`, `oneOf`, `prefixItems`, ...), numeric/boolean enum values
   (TYPE_STRING) and `type: "null"` (older API).

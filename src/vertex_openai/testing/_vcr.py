@@ -6,24 +6,39 @@ by `use_cassette()`, so `import vertex_openai.testing` never needs it.
 vcrpy runs `before_record_request` on the request being made before it matches it against the cassette,
 and on every request it loads. So scrubbing the path and body here is also what makes matching ignore
 project, region and host: both sides are scrubbed the same way, then compared on method, path and body.
+
+Token traffic (credential exchanges) is recognised by host, path and form content type, never by words in
+a body, and is never recorded. While replaying, no request reaches the network: a request the cassette
+cannot answer fails, token traffic included.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
+import inspect
 import json
 import os
 import re
+import secrets as _secrets
+import sys
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ._content_coding import CassetteRecordingError, CassetteReplayError, content_codings, decode_content
 from ._fake_credentials import FakeCredentials
+from ._scrub_body import Span, apply_spans, scrub_body_text
+from ._token_traffic import hands_out_credentials, is_token_traffic
 
 __all__ = [
     "EMAIL_PLACEHOLDER",
     "LOCATION_PLACEHOLDER",
     "PROJECT_PLACEHOLDER",
     "SECRET_PLACEHOLDER",
+    "CassetteRecordingError",
+    "CassetteReplayError",
     "CassetteScrubber",
     "assert_all_played",
     "describe_mismatch",
@@ -38,29 +53,17 @@ LOCATION_PLACEHOLDER = "LOCATION"
 EMAIL_PLACEHOLDER = "user@example.com"
 SECRET_PLACEHOLDER = "REDACTED"
 
-# Hosts that only ever exchange or mint credentials: OAuth, workload identity (STS), impersonation,
-# and the GCE/GKE/Cloud Run metadata server.
-_TOKEN_HOSTS = frozenset({
-    "oauth2.googleapis.com",
-    "accounts.google.com",
-    "sts.googleapis.com",
-    "iamcredentials.googleapis.com",
-    "metadata.google.internal",
-    "metadata",
-    "169.254.169.254",
-    "fd00:ec2::254",
-})
-_TOKEN_PATHS = re.compile(r"(^/oauth2/|/token$|:generateAccessToken$|:generateIdToken$|:signJwt$|:signBlob$)")
-# A request body that asks for a token, wherever it is sent (custom token_uri, proxies).
-_TOKEN_REQUEST = re.compile(rb"grant_type|subject_token|refresh_token|client_secret")
-# A response body that hands out a credential of any kind.
-_TOKEN_RESPONSE = re.compile(
-    rb'"(access_token|accessToken|id_token|idToken|refresh_token|signedJwt|signedBlob|private_key)"'
-)
+# Stands in for token traffic when the kit cannot tell recording from replay: it matches no recorded
+# request (so replay fails instead of sending it), and `before_save_interaction` drops it from recordings.
+_BLOCKED_HOST = "token-traffic.vertex-openai.invalid"
 # Request headers worth keeping; everything else (authorization, cookie, x-goog-*, user agents) is dropped.
 _KEEP_REQUEST_HEADERS = frozenset({"content-type", "accept"})
-# Response headers the client acts on; the rest (set-cookie, date, server, alt-svc, ...) is noise or secret.
+# Response headers the client acts on; the rest (set-cookie, date, server, alt-svc, content-encoding of a
+# body stored decoded, ...) is noise, secret or no longer true.
 _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
+# Where a recorded answer came from ("constructed: ... loopback fake" or "recorded: Vertex AI"), set by the plugin.
+PROVENANCE_HEADER = "x-vertex-openai-provenance"
+_KEEP_RESPONSE_HEADERS |= {PROVENANCE_HEADER}
 _SECRET_QUERY = frozenset({"key", "access_token", "api_key", "token", "oauth_token"})
 
 _PROJECT_PATH = re.compile(r"/projects/[^/]+/locations/[^/]+")
@@ -84,6 +87,10 @@ class CassetteScrubber:
 
     `secrets` are extra literal strings (a project id, a customer name) replaced by `PROJECT_ID`/`REDACTED`
     wherever they appear. The hooks are idempotent, because vcrpy also runs them on loaded cassettes.
+    `bind(cassette)` tells the scrubber whether the cassette is replaying; `use_cassette()` and the pytest
+    plugin do it. Unbound, the scrubber asks the vcrpy cassette that called the hook; failing that, token
+    traffic is replaced by a request that matches nothing, so it can be neither answered from a cassette
+    nor sent while replaying, and is left out of the saved file.
     """
 
     def __init__(self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = ()) -> None:
@@ -92,17 +99,20 @@ class CassetteScrubber:
         if env_project:
             self._projects.add(env_project)
         self._secrets: set[str] = {s for s in secrets if s}
+        self._cassette: Callable[[], Any] = lambda: None
+
+    def bind(self, cassette: Any) -> None:
+        """Use `cassette.write_protected` to tell replay (fail) from recording (drop); None unbinds."""
+        self._cassette = weakref.ref(cassette) if cassette is not None else (lambda: None)
 
     # -- vcrpy hooks -----------------------------------------------------------------------------------
     def request(self, request: Any) -> Any:
         """`before_record_request`: drop token traffic, keep two headers, scrub the URL and the body."""
         parts = urlsplit(request.uri)
-        host = (parts.hostname or "").lower()
-        if host in _TOKEN_HOSTS or _TOKEN_PATHS.search(parts.path):
-            return None
-        body = _body_bytes(request.body)
-        if body and _TOKEN_REQUEST.search(body):
-            return None
+        if (parts.hostname or "") == _BLOCKED_HOST:
+            return request
+        if is_token_traffic(request.uri, request.headers):
+            return self.dropped(request, "token traffic (a credential exchange) is never recorded")
         for match in _PROJECT_ONLY_PATH.finditer(parts.path):
             self._learn(match.group(0)[len("/projects/"):])
         quota_project = request.headers.get("x-goog-user-project")
@@ -112,96 +122,104 @@ class CassetteScrubber:
             if name.lower() not in _KEEP_REQUEST_HEADERS:
                 del request.headers[name]
         request.uri = self._scrub_uri(parts)
+        body = _body_bytes(request.body)
         if body:
             request.body = self.scrub_bytes(body)
         return request
 
-    def response(self, response: Any) -> Any:
-        """`before_record_response`: drop credential-bearing answers, keep a few headers, scrub the body."""
-        body_field = response.get("body") or {}
-        body = _body_bytes(body_field.get("string"))
-        if body and _TOKEN_RESPONSE.search(body):
+    def dropped(self, request: Any, why: str) -> Any:
+        """What a request left out of the cassette becomes: None when recording, an error when replaying."""
+        cassette = self._cassette() or _calling_cassette()
+        if cassette is not None and not getattr(cassette, "write_protected", False):
             return None
+        if cassette is not None:
+            raise CassetteReplayError(
+                f"vertex-openai cassette {getattr(cassette, '_path', '?')} is replaying and cannot answer "
+                f"{request.method} {self._scrub_uri(urlsplit(request.uri))}: {why}, and a replayed test never "
+                "reaches the network. Replay with fake credentials (replay_credentials(), or the vertex_client / "
+                "vertex_credentials fixtures), or record the cassette again if the code now sends this request."
+            )
+        return type(request)(request.method, f"https://{_BLOCKED_HOST}/not-recorded/{_secrets.token_hex(8)}",
+                             b"", {})
+
+    def response(self, response: Any) -> Any:
+        """`before_record_response`: decode, drop credential-bearing answers, keep a few headers, scrub."""
+        body_field = response.get("body") or {}
         headers = response.get("headers") or {}
+        body = _body_bytes(body_field.get("string"))
+        codings = content_codings(headers)
+        if codings and body:
+            body = decode_content(body, codings)
+        if hands_out_credentials(body):
+            return None
         response["headers"] = {k: v for k, v in headers.items() if k.lower() in _KEEP_RESPONSE_HEADERS}
-        if body:
-            if _is_event_stream(response["headers"]):
-                body = self._scrub_split_content(body)
-            response["body"] = {**body_field, "string": self.scrub_bytes(body)}
+        response["body"] = {**body_field, "string": self.scrub_response_body(body, response["headers"])}
         return response
 
-    def _scrub_split_content(self, body: bytes) -> bytes:
-        """Streamed text arrives in fragments, so an id can straddle two chunks: scrub the joined text.
-
-        Only when that finds something: the whole scrubbed text then goes into the first fragment of that
-        choice and the later fragments are emptied (the chunk count and everything else stay as they were).
-        """
-        try:
-            lines = body.decode("utf-8").split("\n")
-        except UnicodeDecodeError:
-            return body
-        events: dict[int, Any] = {}
-        for number, line in enumerate(lines):
-            if line.startswith("data: {"):
-                try:
-                    events[number] = json.loads(line[6:])
-                except ValueError:
-                    continue
-        fragments: dict[int, list[dict[str, Any]]] = {}
-        for event in events.values():
-            for choice in event.get("choices") or ():
-                delta = choice.get("delta") if isinstance(choice, dict) else None
-                if isinstance(delta, dict) and isinstance(delta.get("content"), str):
-                    fragments.setdefault(int(choice.get("index") or 0), []).append(delta)
-        changed = False
-        for deltas in fragments.values():
-            joined = "".join(d["content"] for d in deltas)
-            scrubbed = self.scrub_text(joined)
-            if scrubbed != joined:
-                changed = True
-                for position, delta in enumerate(deltas):
-                    delta["content"] = scrubbed if position == 0 else ""
-        if not changed:
-            return body
-        for number, event in events.items():
-            lines[number] = "data: " + json.dumps(event, ensure_ascii=False)
-        return "\n".join(lines).encode("utf-8")
-
-    # -- scrubbing ---------------------------------------------------------------------------------
-    def before_save(self, request: Any, response: Any) -> tuple[Any, Any]:
+    def before_save(self, request: Any, response: Any) -> tuple[Any, Any] | None:
         """`before_save_interaction` (vcrpy >= 9.4): scrub once more with every id learned this session.
 
         A project number may first appear in a later response than the one that mentions it in free text.
+        Token traffic that stood in for an unbound recording is dropped here.
         """
+        if (urlsplit(request.uri).hostname or "") == _BLOCKED_HOST:
+            return None
         request.body = self.scrub_bytes(_body_bytes(request.body)) if request.body else request.body
         body_field = response.get("body") or {}
         if body_field.get("string"):
-            response["body"] = {**body_field, "string": self.scrub_bytes(_body_bytes(body_field["string"]))}
+            body = _body_bytes(body_field["string"])
+            response["body"] = {**body_field, "string": self.scrub_response_body(body, response.get("headers"))}
         return request, response
 
-    def scrub_text(self, text: str) -> str:
-        """Replace project ids/numbers, emails and token-shaped strings with stable placeholders."""
+    # -- scrubbing ---------------------------------------------------------------------------------
+    def spans(self, text: str) -> list[Span]:
+        """Where `text` holds a project id/number, an email or a token, with the placeholder for each.
+
+        Earlier kinds win where matches overlap: emails (a service account's email contains its project),
+        `projects/...`, known project ids, your `secrets`, then token shapes.
+        """
         for match in _PROJECT_IN_TEXT.finditer(text):
             self._learn(match.group(0)[len("projects/"):])
         for match in _SERVICE_ACCOUNT_PROJECT.finditer(text):
             self._learn(match.group(1))
-        text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)  # first: a service account's email contains its project
-        text = _PROJECT_IN_TEXT.sub(f"projects/{PROJECT_PLACEHOLDER}", text)
-        for project in sorted(self._projects, key=len, reverse=True):
-            word = rf"(?<![A-Za-z0-9-]){re.escape(project)}(?![A-Za-z0-9-])"
-            text = re.sub(word, PROJECT_PLACEHOLDER, text)
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, SECRET_PLACEHOLDER)
-        for pattern in _SECRETS_IN_TEXT:
-            text = pattern.sub(SECRET_PLACEHOLDER, text)
-        return text
+        accepted: list[Span] = []  # sorted by start, never overlapping
+        for pattern, replacement in self._patterns():
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                at = bisect.bisect_left(accepted, (start,))
+                if end > start and (at == 0 or accepted[at - 1][1] <= start) and (
+                        at == len(accepted) or accepted[at][0] >= end):
+                    accepted.insert(at, (start, end, replacement))
+        return [span for span in accepted if text[span[0]:span[1]] != span[2]]
+
+    def scrub_text(self, text: str) -> str:
+        """Replace project ids/numbers, emails and token-shaped strings with stable placeholders."""
+        return apply_spans(text, self.spans(text))
 
     def scrub_bytes(self, body: bytes) -> bytes:
+        """A request body scrubbed: JSON by value (escapes decoded, style kept), anything else as text."""
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return body  # binary payloads are stored as they are
-        return self.scrub_text(text).encode("utf-8")
+        return scrub_body_text(text, self, event_stream=False).encode("utf-8")
+
+    def scrub_response_body(self, body: bytes, headers: Any) -> bytes:
+        """A decoded response body scrubbed; an SSE stream event by event, with split text joined first."""
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+        return scrub_body_text(text, self, event_stream=_is_event_stream(headers or {})).encode("utf-8")
+
+    def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        return [
+            (_EMAIL, EMAIL_PLACEHOLDER),
+            (_PROJECT_IN_TEXT, f"projects/{PROJECT_PLACEHOLDER}"),
+            *((pattern, PROJECT_PLACEHOLDER) for pattern in _alternation(frozenset(self._projects), word=True)),
+            *((pattern, SECRET_PLACEHOLDER) for pattern in _alternation(frozenset(self._secrets), word=False)),
+            *((pattern, SECRET_PLACEHOLDER) for pattern in _SECRETS_IN_TEXT),
+        ]
 
     def _learn(self, project: str) -> None:
         if len(project) >= _MIN_LEARNED and project != PROJECT_PLACEHOLDER:
@@ -221,6 +239,32 @@ class CassetteScrubber:
              for k, v in parse_qsl(parts.query, keep_blank_values=True)]
         )
         return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
+
+
+@functools.lru_cache(maxsize=64)
+def _alternation(words: frozenset[str], *, word: bool) -> tuple[re.Pattern[str], ...]:
+    """One regex for a set of literal strings, longest first; `word` requires id boundaries around them."""
+    if not words:
+        return ()
+    body = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return (re.compile(rf"(?<![A-Za-z0-9-])(?:{body})(?![A-Za-z0-9-])" if word else f"(?:{body})"),)
+
+
+def _calling_cassette() -> Any:
+    """The vcrpy cassette whose matching or recording called our hook (vcrpy passes hooks the request only).
+
+    vcrpy calls `before_record_request` from the cassette's own methods, a few frames up; None when no
+    caller looks like a cassette (then the caller cannot be told apart and the stand-in request is used).
+    """
+    frame = sys._getframe(1)
+    for _ in range(8):
+        frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return None
+        candidate = frame.f_locals.get("self")
+        if hasattr(candidate, "write_protected") and hasattr(candidate, "play_counts"):
+            return candidate
+    return None
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -245,6 +289,24 @@ def _hooks(value: Any) -> list[Any]:
     return [value] if callable(value) else list(value or ())
 
 
+class _RequestHook:
+    """Our request hook, then the user's; a request they drop is left out when recording, refused when replaying."""
+
+    def __init__(self, scrubber: CassetteScrubber, then: Any) -> None:
+        self.scrubber = scrubber
+        self._then = _hooks(then)
+
+    def __call__(self, request: Any) -> Any:
+        value = self.scrubber.request(request)
+        if value is None or (urlsplit(value.uri).hostname or "") == _BLOCKED_HOST:
+            return value
+        for hook in self._then:
+            value = hook(value)
+            if value is None:
+                return self.scrubber.dropped(request, "a before_record_request hook of yours dropped it")
+        return value
+
+
 def _chain(first: Callable[[Any], Any], then: Any) -> Callable[[Any], Any]:
     hooks = _hooks(then)
 
@@ -264,25 +326,33 @@ def vcr_config(
 ) -> dict[str, Any]:
     """Keyword arguments for `vcr.use_cassette` / pytest-recording's `vcr_config` fixture, safe for Vertex.
 
-    Drops all token traffic (OAuth, STS, IAM credentials, metadata server, any response with a token),
-    keeps only `content-type`/`accept` request headers, scrubs project ids, numbers and emails from URLs
-    and bodies, stores gzip bodies decoded, and matches on method, normalised path and JSON body.
-    `overrides` are passed through; your own `before_record_request`/`before_record_response` run after
-    ours (they cannot see anything we dropped).
+    Drops all token traffic (by host, path or form content type: OAuth, STS, IAM credentials, metadata
+    server, any `/token` endpoint, and any answer whose JSON hands out a credential), keeps only
+    `content-type`/`accept` request headers, scrubs project ids, numbers and emails from URLs and from the
+    decoded strings of bodies, stores compressed bodies decoded (or refuses to record them), and matches
+    on method, normalised path and JSON body. `overrides` are passed through; your own
+    `before_record_request`/`before_record_response` run after ours (they cannot see anything we dropped).
     """
     scrubber = CassetteScrubber(project_ids=project_ids, secrets=secrets)
     config: dict[str, Any] = {
-        "decode_compressed_response": True,
+        "decode_compressed_response": False,  # ours decodes every coding httpx does, or fails loudly
         "match_on": ("method", "path", "body"),
         "record_on_exception": False,
     }
-    hooks = ("before_record_request", "before_record_response", "before_save_interaction")
-    config.update({k: v for k, v in overrides.items() if k not in hooks})
-    config["before_record_request"] = _chain(scrubber.request, overrides.get("before_record_request"))
+    ours = ("before_record_request", "before_record_response", "before_save_interaction",
+            "decode_compressed_response")
+    config.update({k: v for k, v in overrides.items() if k not in ours})
+    config["before_record_request"] = _RequestHook(scrubber, overrides.get("before_record_request"))
     config["before_record_response"] = _chain(scrubber.response, overrides.get("before_record_response"))
     user_save = overrides.get("before_save_interaction")
     config["before_save_interaction"] = [scrubber.before_save, *_hooks(user_save)]
     return config
+
+
+def scrubber_of(config: dict[str, Any]) -> CassetteScrubber | None:
+    """The scrubber behind a `vcr_config()` dict (or a VCR object configured with one), if any."""
+    hook = config.get("before_record_request") if isinstance(config, dict) else None
+    return hook.scrubber if isinstance(hook, _RequestHook) else None
 
 
 def replay_credentials(project_id: str = PROJECT_PLACEHOLDER) -> FakeCredentials:
@@ -295,11 +365,52 @@ def replay_credentials(project_id: str = PROJECT_PLACEHOLDER) -> FakeCredentials
                            service_account_email=EMAIL_PLACEHOLDER)
 
 
+class _BoundCassette:
+    """vcrpy's cassette context, telling our scrubber whether the cassette it opened is replaying."""
+
+    def __init__(self, inner: Any, scrubber: CassetteScrubber) -> None:
+        self._inner = inner
+        self._scrubber = scrubber
+
+    def __enter__(self) -> Any:
+        cassette = self._inner.__enter__()
+        self._scrubber.bind(cassette)
+        return cassette
+
+    def __exit__(self, *exc: Any) -> Any:
+        self._scrubber.bind(None)
+        return self._inner.__exit__(*exc)
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await function(*args, **kwargs)
+
+            return run_async
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return run
+
+
 def use_cassette(path: str | os.PathLike[str], *, record_mode: str = "none", **overrides: Any) -> Any:
-    """`vcr.use_cassette(path, **vcr_config())` without pytest; replays only unless you pass record_mode."""
+    """`vcr.use_cassette(path, **vcr_config())` without pytest; replays only unless you pass record_mode.
+
+    Use it as a context manager (it yields vcrpy's cassette) or as a decorator of a function.
+    """
     import vcr
 
-    return vcr.VCR().use_cassette(os.fspath(path), record_mode=record_mode, **vcr_config(**overrides))
+    config = vcr_config(**overrides)
+    inner = vcr.VCR().use_cassette(os.fspath(path), record_mode=record_mode, **config)
+    scrubber = scrubber_of(config)
+    assert scrubber is not None
+    return _BoundCassette(inner, scrubber)
 
 
 def assert_all_played(cassette: Any) -> None:
@@ -318,11 +429,16 @@ def assert_all_played(cassette: Any) -> None:
 
 
 def describe_mismatch(error: BaseException) -> str | None:
-    """A one-paragraph message for vcrpy's 'can't play back' error hidden inside an SDK exception."""
+    """A one-paragraph message for a replay or recording failure hidden inside an SDK exception.
+
+    That is vcrpy's 'can't play back' error, or the kit's `CassetteReplayError`/`CassetteRecordingError`.
+    """
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, (CassetteReplayError, CassetteRecordingError)):
+            return str(current)
         if type(current).__name__ == "CannotOverwriteExistingCassetteException":
             return (
                 f"vertex-openai cassette replay failed (the openai SDK reported it as "
@@ -333,5 +449,5 @@ def describe_mismatch(error: BaseException) -> str | None:
 
 
 def json_events(sse: str) -> list[Any]:
-    """The JSON payloads of an SSE body (`data: {...}` lines); for tests and the demo transcript."""
-    return [json.loads(line[6:]) for line in sse.splitlines() if line.startswith("data: {")]
+    """The JSON payloads of an SSE body (`data: {...}` or `data:{...}` lines); for tests and the demo transcript."""
+    return [json.loads(line[5:]) for line in sse.splitlines() if line.startswith(("data: {", "data:{"))]

@@ -11,10 +11,19 @@ still win key by key, and `--record-mode` keeps working as pytest-recording docu
 - `vertex_credentials`: fresh fake credentials while replaying (and `google.auth.default` patched to
   return them, so code that builds its own client needs no ADC); None while recording, so real ADC is used.
 - `vertex_client` / `vertex_async_client`: a client built with those credentials and `max_retries=0`.
+- `vertex_fake`: with `--vertex-fake`, the session's loopback `FakeVertex` (script it with `reply_next`, `play`,
+  `responder` before the request); None without the option.
+
+Recording: `pytest --record-mode=once` records against Vertex AI with your ADC; add `--vertex-fake` to record
+against the loopback fake instead, with no Google account (the clients, and any `vertex_openai_client()` your
+code builds, are pointed at it through fake mode). Every response a cassette records is stamped in the header
+`x-vertex-openai-provenance`: `constructed: ...` against the fake, `recorded: ...` against Vertex AI.
 """
 
 from __future__ import annotations
 
+import datetime
+import secrets
 from collections.abc import Generator, Iterator
 from importlib.util import find_spec
 from typing import Any
@@ -23,17 +32,57 @@ import pytest
 
 ENABLED = find_spec("vcr") is not None and find_spec("pytest_recording") is not None
 VERTEX_FIXTURES = frozenset(
-    {"vertex_cassette", "vertex_replaying", "vertex_credentials", "vertex_client", "vertex_async_client"}
+    {"vertex_cassette", "vertex_replaying", "vertex_credentials", "vertex_client", "vertex_async_client",
+     "vertex_fake"}
 )
+FAKE_OPTION = "--vertex-fake"
+RECORD_HINT = (
+    "To record it with vertex-openai's plugin: delete the cassette file (or use --record-mode=rewrite) and run "
+    "`pytest --record-mode=once {nodeid}`; that records against Vertex AI with your Application Default "
+    f"Credentials, or, with {FAKE_OPTION}, against the loopback fake with no Google account. Then read the "
+    "YAML before committing it."
+)
+_session_fake: list[Any] = []
 _current_item: list[pytest.Item] = []
 _CALL_FAILED = pytest.StashKey[bool]() if hasattr(pytest, "StashKey") else None
+_SCRUBBER = pytest.StashKey[Any]() if hasattr(pytest, "StashKey") else None
 
 
 def _uses_vertex(item: pytest.Item) -> bool:
     return bool(VERTEX_FIXTURES.intersection(getattr(item, "fixturenames", ())))
 
 
+def _stamp(config: pytest.Config) -> Any:
+    """A `before_record_response` hook writing where the answer came from (kept if already there)."""
+    from ._vcr import PROVENANCE_HEADER
+
+    if config.getoption(FAKE_OPTION, False):
+        value = "constructed: recorded against vertex_openai.testing.FakeVertex (loopback fake), not Vertex AI"
+    else:
+        value = f"recorded: Vertex AI, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d}"
+
+    def stamp(response: Any) -> Any:
+        headers = response.setdefault("headers", {})
+        if not any(name.lower() == PROVENANCE_HEADER for name in headers):
+            headers[PROVENANCE_HEADER] = [value]
+        return response
+
+    return stamp
+
+
 if ENABLED:
+
+    def pytest_addoption(parser: pytest.Parser) -> None:
+        group = parser.getgroup("vertex-openai")
+        group.addoption(
+            FAKE_OPTION, action="store_true", default=False,
+            help="record vertex_* cassettes against a loopback fake Vertex instead of Vertex AI (no Google "
+            "account needed); the recorded answers are stamped as constructed",
+        )
+
+    def pytest_unconfigure(config: pytest.Config) -> None:
+        while _session_fake:
+            _session_fake.pop().stop()
 
     def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
         for item in items:
@@ -53,10 +102,13 @@ if ENABLED:
         """Give a vertex test's cassette our settings as defaults (the VCR object is per cassette)."""
         if not (_current_item and _uses_vertex(_current_item[0])):
             return
-        from ._vcr import vcr_config
+        from ._vcr import scrubber_of, vcr_config
 
-        for key, value in vcr_config().items():
+        settings = vcr_config(before_record_response=_stamp(config))
+        for key, value in settings.items():
             setattr(vcr, key, value)
+        if _SCRUBBER is not None:
+            _current_item[0].stash[_SCRUBBER] = scrubber_of(settings)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
@@ -70,15 +122,24 @@ if ENABLED:
         from ._vcr import describe_mismatch
 
         message = describe_mismatch(excinfo[1])
-        if message is not None and type(excinfo[1]).__name__ != "CannotOverwriteExistingCassetteException":
-            failure = AssertionError(message)
+        if message is not None:
+            # vcrpy's "How to fix" speaks of record_mode arguments; say what to run with this plugin.
+            failure = AssertionError(f"{message}\n\n{RECORD_HINT.format(nodeid=item.nodeid)}")
             failure.__cause__ = excinfo[1]
             outcome.force_exception(failure)
 
     @pytest.fixture
     def vertex_cassette(vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-        """The test's cassette (None under --disable-recording); unplayed interactions fail the test."""
+        """The test's cassette (None under --disable-recording); unplayed interactions fail the test.
+
+        While it replays, a request it cannot answer fails, token traffic included: nothing reaches the network.
+        """
+        scrubber = request.node.stash.get(_SCRUBBER, None) if _SCRUBBER is not None else None
+        if scrubber is not None and vcr is not None:
+            scrubber.bind(vcr)
         yield vcr
+        if scrubber is not None:
+            scrubber.bind(None)
         failed = request.node.stash.get(_CALL_FAILED, True) if _CALL_FAILED is not None else True
         if vcr is not None and not failed and getattr(vcr, "write_protected", False):
             from ._vcr import assert_all_played
@@ -91,11 +152,39 @@ if ENABLED:
         return vertex_cassette is not None and bool(vertex_cassette.write_protected)
 
     @pytest.fixture
-    def vertex_credentials(vertex_replaying: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
-        """Fresh fake credentials per test while replaying; None (real ADC) while recording."""
-        if not vertex_replaying:
+    def vertex_fake(request: pytest.FixtureRequest) -> Any:
+        """The session's loopback FakeVertex under --vertex-fake (scripts reset per test), else None."""
+        if not request.config.getoption(FAKE_OPTION, False):
             return None
+        if not _session_fake:
+            from ._fake_server import FakeVertex
+
+            _session_fake.append(FakeVertex().start())
+        fake = _session_fake[0]
+        fake.reset()
+        fake.responder = None
+        return fake
+
+    @pytest.fixture
+    def vertex_credentials(
+        vertex_replaying: bool, vertex_fake: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> Any:
+        """Fresh fake credentials per test while replaying; while recording, None (real ADC), or under
+        --vertex-fake credentials the fake accepts, with fake mode set so clients your code builds go there."""
         import google.auth
+
+        if not vertex_replaying:
+            if vertex_fake is None:
+                return None
+            from .._fake_mode import FAKE_BASE_URL_ENV, FAKE_TOKEN_ENV
+
+            token = f"vertex-fake-record-{secrets.token_urlsafe(12)}"
+            vertex_fake.accept_token(token)
+            monkeypatch.setenv(FAKE_BASE_URL_ENV, vertex_fake.base_url)
+            monkeypatch.setenv(FAKE_TOKEN_ENV, token)
+            credentials = vertex_fake.credentials()
+            monkeypatch.setattr(google.auth, "default", lambda *a, **k: (credentials, vertex_fake.project))
+            return credentials
 
         from ._vcr import PROJECT_PLACEHOLDER, replay_credentials
 
@@ -108,7 +197,7 @@ if ENABLED:
         """`vertex_openai_client()` for this test's cassette (project, location from the environment/ADC)."""
         from .._client import vertex_openai_client
 
-        client = vertex_openai_client(credentials=vertex_credentials, max_retries=0)
+        client = vertex_openai_client(credentials=vertex_credentials, max_retries=0, **_fake_target())
         yield client
         client.close()
 
@@ -117,4 +206,14 @@ if ENABLED:
         """`async_vertex_openai_client()` for this test's cassette; use it inside one `asyncio.run`."""
         from .._client import async_vertex_openai_client
 
-        return async_vertex_openai_client(credentials=vertex_credentials, max_retries=0)
+        return async_vertex_openai_client(credentials=vertex_credentials, max_retries=0, **_fake_target())
+
+    def _fake_target() -> dict[str, Any]:
+        """base_url of the fake while recording under --vertex-fake (fake mode is set then), else nothing."""
+        from .._fake_mode import fake_mode_from_env
+
+        item = _current_item[0] if _current_item else None
+        if item is None or not item.config.getoption(FAKE_OPTION, False):
+            return {}
+        mode = fake_mode_from_env()
+        return {"base_url": mode.base_url} if mode is not None else {}

@@ -9,9 +9,15 @@ one-line hint for the set-up mistakes everyone makes.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
+
+from .._redact import redact
+from ._hints import location_of, model_hint
+from ._paths import unserved_alternative
 
 __all__ = ["google_error", "hint_for", "retry_delay_seconds", "status_message"]
 
@@ -21,7 +27,7 @@ def google_error(body: object) -> dict[str, Any] | None:
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes: not Google's
             return None
     if isinstance(body, list) and body and isinstance(body[0], Mapping):
         body = body[0]
@@ -32,28 +38,62 @@ def google_error(body: object) -> dict[str, Any] | None:
     return None
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+# google.protobuf.Duration in JSON: "<seconds>[.<up to 9 digits>]s", or the object {"seconds", "nanos"}
+# (int64 seconds may be written as a string). Its range is 0..315,576,000,000 s for a delay.
+_DURATION = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,9}))?s")
+_WHOLE = re.compile(r"[0-9]{1,12}")
+_MAX_DURATION_SECONDS = 315_576_000_000
+_MAX_NANOS = 999_999_999
+
+
+def _whole(value: object) -> int | None:
+    """A non-negative whole number as proto3 JSON writes it (number or decimal string), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(value)
+    return None
+
+
+def _duration_seconds(delay: object) -> float | None:
+    if isinstance(delay, str):
+        match = _DURATION.fullmatch(delay.strip())
+        if not match:
+            return None
+        seconds: int | None = int(match[1])
+        nanos: int | None = int((match[2] or "").ljust(9, "0"))
+    elif isinstance(delay, Mapping):
+        seconds, nanos = _whole(delay.get("seconds", 0)), _whole(delay.get("nanos", 0))
+    else:
+        return None
+    if seconds is None or nanos is None or not 0 <= seconds <= _MAX_DURATION_SECONDS or not 0 <= nanos <= _MAX_NANOS:
+        return None
+    return seconds + nanos / 1e9
 
 
 def retry_delay_seconds(error: Mapping[str, Any]) -> float | None:
-    """Google's `google.rpc.RetryInfo.retryDelay` ("30s", "1.5s") in seconds, if the error has one."""
+    """Google's `google.rpc.RetryInfo.retryDelay` ("30s", "1.5s") in seconds; None if absent or malformed."""
     details = error.get("details")
     if not isinstance(details, list):
         return None
     for detail in details:
         if isinstance(detail, Mapping) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
-            delay = detail.get("retryDelay")
-            if isinstance(delay, str) and (match := _DURATION.match(delay)):
-                return float(match.group(1))
-            if isinstance(delay, Mapping):
-                seconds = float(delay.get("seconds", 0) or 0)
-                nanos = float(delay.get("nanos", 0) or 0)
-                return seconds + nanos / 1e9
+            return _duration_seconds(detail.get("retryDelay"))
     return None
 
 
-def hint_for(status_code: int, error: Mapping[str, Any] | None, url: str) -> str | None:
-    """A one-line fix for the common set-up failures, or None."""
+def hint_for(
+    status_code: int, error: Mapping[str, Any] | None, url: str, model: str | None = None
+) -> str | None:
+    """A one-line fix for the common set-up failures, or None.
+
+    A 404 is explained from `model` (the id the client sent) and the location in the client's `url`, never from
+    Google's wording, which names the `google` publisher and a location whatever was asked for.
+    """
     message = str((error or {}).get("message", ""))
     lowered = message.lower()
     if status_code == 401:
@@ -71,20 +111,57 @@ def hint_for(status_code: int, error: Mapping[str, Any] | None, url: str) -> str
                 "to the caller, and check the project id."
             )
     if status_code == 404:
-        served_from = re.findall(r"locations/([a-z0-9-]+)", message) or re.findall(r"locations/([a-z0-9-]+)", url)
-        if served_from and served_from[0] != "global" and "gemini-3" in message + url:
-            return 'Gemini 3 models are served on the global endpoint: use location="global".'
-        if "publisher model" in lowered and "google/" not in message:
-            return "On the openapi endpoint Gemini models are named 'google/<model>', e.g. 'google/gemini-2.5-flash'."
-        if "publisher model" in lowered:
-            return "Check the model id, and that it is offered in this location (try location=\"global\")."
+        path_hint = _path_hint(url)
+        if path_hint:
+            return path_hint
+    if status_code == 404 and model is not None:
+        return model_hint(model, location_of(url))
+    if status_code == 404 and "model" in lowered:
+        location = location_of(url)
+        where = f", and that it is offered in {location!r} (try location=\"global\")" if location not in (
+            None, "global") else ""
+        return f"Check the model id{where}."
     if status_code == 429:
         return "Quota or shared capacity exhausted; retry later, or use location=\"global\" for more capacity."
     return None
 
 
-def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, url: str) -> str:
-    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`."""
+_ENDPOINT_PATH = re.compile(r"/endpoints/[^/]+(/.*)$")
+
+
+def _path_hint(url: str) -> str | None:
+    """A 404 on a path other than chat completions: which paths Vertex serves and what to use instead."""
+    path = urlsplit(url).path.rstrip("/")
+    if not path or path.endswith("/chat/completions"):
+        return None
+    if path.endswith("/embeddings"):
+        return ("Vertex AI serves /embeddings on endpoints/openapi only for some models (MaaS embedding models); "
+                "for Gemini embeddings use the google-genai SDK (`client.models.embed_content(...)`).")
+    match = _ENDPOINT_PATH.search(path)
+    suffix = match.group(1) if match else path
+    return (f"this server does not serve {suffix}: Vertex AI's OpenAI-compatible endpoint serves /chat/completions "
+            f"(and /embeddings for some models); a self-deployed endpoint serves what its container serves. "
+            f"Instead: {unserved_alternative(suffix)}.")
+
+
+_STYLE = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _readable(raw: str) -> str:
+    """Google's front end answers some 404s with an HTML page: keep its text, not its markup."""
+    head = raw.lstrip()[:15].lower()
+    if head.startswith(("<!doctype html", "<html")):
+        raw = _TAG.sub(" ", _STYLE.sub(" ", raw))
+    return " ".join(raw.split())
+
+
+def status_message(
+    status_code: int, error: Mapping[str, Any] | None, raw: str, url: str, model: str | None = None, *,
+    hint: bool = True,
+) -> str:
+    """`Error code: 429 - RESOURCE_EXHAUSTED: <Google's message> (hint)`; `model` is the id the client sent;
+    `hint=False` leaves the hint out."""
     text = f"Error code: {status_code}"
     if error:
         status = error.get("status")
@@ -93,9 +170,9 @@ def status_message(status_code: int, error: Mapping[str, Any] | None, raw: str, 
         if detail:
             text += f" - {detail}"
     elif raw:
-        snippet = " ".join(raw.split())
+        snippet = _readable(raw)
         text += f" - {snippet[:300]}{'…' if len(snippet) > 300 else ''}"
-    hint = hint_for(status_code, error, url)
-    if hint:
-        text += f" (hint: {hint})"
-    return text
+    fix = hint_for(status_code, error, url, model) if hint else None
+    if fix:
+        text += f" (hint: {fix})"
+    return redact(text)  # the server's text goes into exception text: never a key, JWT or token in it

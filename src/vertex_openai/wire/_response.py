@@ -2,9 +2,10 @@
 
 Google's wire differs in ways that break the SDK's stream accumulator and user code: tool-call deltas
 without `index`, `id: ""` or one id reused for several calls, a whole tool call in one chunk with
-`finish_reason: "stop"`, `role` repeated on every delta, `content` as a list of text parts, and thoughts
-inline in the answer. This module rewrites the raw JSON (non-stream bodies and each stream chunk) so
-the SDK sees OpenAI's shape. Ids we invent embed Google's original, which `restore_request_ids` puts
+`finish_reason: "stop"`, `role` repeated on every delta, `content` as a list of text parts, thoughts
+inline in the answer, and marked thought text wrapped in `<thought>` tags whose closing tag opens the
+answer. This module rewrites the raw JSON (non-stream bodies and each stream chunk) so the SDK sees
+OpenAI's shape. Ids we invent embed Google's original, which `restore_request_ids` puts
 back on the wire when the messages return, so tool results still match and recordings still replay.
 """
 
@@ -87,6 +88,35 @@ def _partial_suffix(text: str, tag: str) -> int:
     return 0
 
 
+@dataclass
+class _ThoughtTags:
+    """Tags around text marked `extra_content.google.thought: true` (Google's Gemini API layer sends them).
+
+    `<tag>` opens the first marked text of a thought run and `</tag>` begins the first unmarked text after
+    it: both are cut there and nowhere else. `tag` is the requested `thought_tag_marker`, else "thought".
+    Only non-empty text moves the state, so an empty delta between them changes nothing.
+    """
+
+    tag: str
+    in_thought: bool = False
+
+    def thought(self, text: str) -> str:
+        if text and not self.in_thought:
+            self.in_thought = True
+            opening = f"<{self.tag}>"
+            if text.startswith(opening):
+                return text[len(opening) :]
+        return text
+
+    def answer(self, text: str) -> str:
+        if text and self.in_thought:
+            self.in_thought = False
+            closing = f"</{self.tag}>"
+            if text.startswith(closing):
+                return text[len(closing) :]
+        return text
+
+
 def _thought_marker(response: Any) -> str | None:
     """The `thought_tag_marker` the request asked for (read from the request we sent)."""
     try:
@@ -114,8 +144,11 @@ def _google(extra: Any) -> dict[str, Any]:
     return {}
 
 
-def _join_parts(parts: list[Any], message: dict[str, Any]) -> tuple[str, str] | None:
-    """(answer, thoughts) from a list of text parts; None when the list holds other kinds of parts."""
+def _join_parts(parts: list[Any], message: dict[str, Any], tags: _ThoughtTags) -> tuple[str, str] | None:
+    """(answer, thoughts) from a list of text parts; None when the list holds other kinds of parts.
+
+    A part is thought when it is marked, or when the whole message (or delta) is marked.
+    """
     answer: list[str] = []
     thought: list[str] = []
     for part in parts:
@@ -123,11 +156,14 @@ def _join_parts(parts: list[Any], message: dict[str, Any]) -> tuple[str, str] | 
             return None
         if not isinstance(part.get("text"), str):
             return None
+    all_thought = _google(message.get("extra_content")).get("thought") is True
     for part in parts:
         extra = part.get("extra_content")
-        google = _google(extra)
-        (thought if google.get("thought") is True else answer).append(part["text"])
-        if isinstance(extra, dict) and google.get("thought") is not True:
+        if all_thought or _google(extra).get("thought") is True:
+            thought.append(tags.thought(part["text"]))
+            continue
+        answer.append(tags.answer(part["text"]))
+        if isinstance(extra, dict):
             _adopt_extra(message, extra)
     return "".join(answer), "".join(thought)
 
@@ -145,11 +181,11 @@ def _adopt_extra(message: dict[str, Any], extra: dict[str, Any]) -> None:
                 target.setdefault(key, value)
 
 
-def _flatten_content(holder: dict[str, Any]) -> Any:
+def _flatten_content(holder: dict[str, Any], tags: _ThoughtTags) -> Any:
     """Google's list of text parts becomes one string (thought parts go aside); returns the content."""
     content = holder.get("content")
     if isinstance(content, list):
-        joined = _join_parts(content, holder)
+        joined = _join_parts(content, holder, tags)
         if joined is not None:
             content = holder["content"] = joined[0]
             _add_thoughts(holder, joined[1])
@@ -172,7 +208,9 @@ def _normalize_completion(data: dict[str, Any], marker: str | None) -> None:
         if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
             continue
         message: dict[str, Any] = choice["message"]
-        content = _flatten_content(message)
+        content = message.get("content")
+        if isinstance(content, list):
+            content = _flatten_content(message, _ThoughtTags(marker or "thought"))
         if marker and isinstance(content, str):
             splitter = _TagSplitter(marker)
             answer, thought = splitter.feed(content)
@@ -209,6 +247,7 @@ class _ChoiceState:
     tool_extra_sent: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
     splitter: _TagSplitter | None = None
     plain: bool = True  # every delta so far was plain text (see _normalize_chunk's fast path)
+    tags: _ThoughtTags | None = None
 
 
 @dataclass
@@ -275,12 +314,20 @@ def _normalize_delta(
     delta: dict[str, Any], cstate: _ChoiceState, marker: str | None, response_id: str, index: int, last: bool
 ) -> None:
     _dedupe_role(delta, cstate)
-    content = _flatten_content(delta)
+    content = delta.get("content")
     google = _google(delta.get("extra_content"))
-    if google.get("thought") is True and isinstance(content, str):
-        _add_thoughts(delta, content)
-        content = delta["content"] = ""
-        google.pop("thought")
+    marked = google.get("thought") is True
+    if marked or isinstance(content, list):
+        tags = cstate.tags
+        if tags is None:
+            tags = cstate.tags = _ThoughtTags(marker or "thought")
+        content = _flatten_content(delta, tags)  # a marked delta's parts all go to the thoughts
+        if marked and isinstance(content, str):
+            _add_thoughts(delta, tags.thought(content))
+            content = delta["content"] = ""
+            google.pop("thought")
+    elif cstate.tags is not None and cstate.tags.in_thought and isinstance(content, str):
+        content = delta["content"] = cstate.tags.answer(content)
     if marker and isinstance(content, str):
         if cstate.splitter is None:
             cstate.splitter = _TagSplitter(marker)

@@ -17,6 +17,7 @@ from typing import Any
 import openai
 from openai._streaming import ServerSentEvent, SSEDecoder
 
+from .._redact import redact
 from ._errors import google_error
 
 __all__ = ["VertexSSEDecoder"]
@@ -37,7 +38,7 @@ def _stream_error(error: dict[str, Any]) -> openai.APIError:
     status = error.get("status")
     message = error.get("message") or "the stream was ended by an error"
     detail = ": ".join(str(p) for p in (status, message) if p)
-    exc = openai.APIError(f"Vertex AI ended the stream with an error: {detail}", None, body=error)  # type: ignore[arg-type]
+    exc = openai.APIError(f"Vertex AI ended the stream with an error: {redact(detail)}", None, body=error)  # type: ignore[arg-type]
     if isinstance(status, str):
         exc.code = status
     return exc
@@ -61,10 +62,7 @@ def _transport_error(err: BaseException) -> openai.APIError | None:
 class VertexSSEDecoder(SSEDecoder):
     def decode(self, line: str) -> ServerSentEvent | None:
         if line and line[0] in "{[":  # not an SSE field: Google writes error objects as bare JSON lines
-            try:
-                error = google_error(json.loads(line))
-            except ValueError:
-                error = None
+            error = google_error(line)  # None when unparseable: then dropped, as the SDK drops non-field lines
             if error is not None:
                 raise _stream_error(error)
         sse = super().decode(line)
@@ -75,9 +73,9 @@ class VertexSSEDecoder(SSEDecoder):
             return sse
         try:
             parsed = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise openai.APIError(
-                f"Vertex AI sent a malformed stream event (not JSON): {data[:200]!r}", None, body=data  # type: ignore[arg-type]
+                f"Vertex AI sent a malformed stream event (not JSON): {redact(data[:200])!r}", None, body=data  # type: ignore[arg-type]
             ) from None
         # a chunk is a dict without "error": google_error (isinstance checks against ABCs) has nothing to find
         if type(parsed) is not dict or "error" in parsed:

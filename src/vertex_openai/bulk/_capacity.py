@@ -1,0 +1,119 @@
+"""How many requests may be in flight: AIMD on 429s, with Google's RetryInfo honoured.
+
+Slow start: until the first 429 the limit grows 1.5x per round trip (gentler than TCP's doubling,
+because every request of an overshoot comes back as a 429). Additive increase: after a success while
+the window is in use, the limit grows by about `increase` per round trip. Multiplicative decrease: a
+429 `RESOURCE_EXHAUSTED` multiplies the limit by `decrease` (0.7; 0.5 for the one that ends slow
+start), at most once per round trip: a 429 from a request sent before the last cut, or within one
+smoothed round trip of a successful request after it, is the same event (429s come back in
+milliseconds, so counting them would cut the limit to 1 in one storm).
+
+A 429 that says when to come back (Google's `RetryInfo`, surfaced as `e.retry_delay`, or a
+`retry-after-ms` / `retry-after` header) is a quota: no new request starts before the delay has
+passed, the limit is cut only by `retry_info_decrease` (0.8, the pause does the rest) and grows back
+gently (half speed) below the level where the quota bit. A 429 without a delay is shared capacity
+(Google's Dynamic Shared Quota), which comes back by itself: below the level of the last cut the
+limit climbs half the remaining distance per round trip. The limit stays within [1, `ceiling`].
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+__all__ = ["AdaptiveLimit", "CapacityStats"]
+
+
+@dataclass
+class CapacityStats:
+    """What the limiter saw: for the summary and the benchmarks."""
+
+    throttled: int = 0
+    decreases: int = 0
+    paused_seconds: float = 0.0
+    peak_limit: float = 0.0
+
+
+class AdaptiveLimit:
+    """An asyncio concurrency limit that adapts to 429s (see the module docstring)."""
+
+    def __init__(self, ceiling: int, *, initial: int | None = None, increase: float = 1.0,
+                 decrease: float = 0.7, retry_info_decrease: float = 0.8, max_pause: float = 60.0) -> None:
+        if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling < 1:
+            raise ValueError(f"the concurrency ceiling must be a whole number >= 1, got {ceiling!r}")
+        if not (0 < decrease < 1 and 0 < retry_info_decrease <= 1):
+            raise ValueError(f"decrease factors must be between 0 and 1, got {decrease!r}, {retry_info_decrease!r}")
+        self.ceiling = ceiling
+        self.limit = float(min(ceiling, initial if initial is not None else min(ceiling, 4)))
+        self.increase = increase
+        self.decrease = decrease
+        self.retry_info_decrease = retry_info_decrease
+        self.max_pause = max_pause
+        self.in_flight = 0
+        self.stats = CapacityStats(peak_limit=self.limit)
+        self._epoch = 0
+        self._slow_start = True
+        self._last_cut_from = 0.0
+        self._last_cut = float("-inf")
+        self._quota = False
+        self.round_trip: float | None = None
+        self._paused_until = 0.0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self) -> int:
+        """Wait for a slot (and for any RetryInfo pause); return the epoch to hand back to `release`."""
+        async with self._changed:
+            while True:
+                wait = self._paused_until - time.monotonic()
+                if wait > 0:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), wait)
+                    continue
+                if self.in_flight < max(1, int(self.limit)):
+                    self.in_flight += 1
+                    return self._epoch
+                await self._changed.wait()
+
+    async def release(self, epoch: int, *, throttled: bool = False, retry_delay: float | None = None,
+                      success: bool = True, latency: float | None = None) -> None:
+        """Give the slot back, telling the limiter how the request went (and, for a success, how long it took)."""
+        async with self._changed:
+            busy = self.in_flight >= int(self.limit)
+            self.in_flight -= 1
+            now = time.monotonic()
+            if success and not throttled and latency is not None and latency >= 0:
+                self.round_trip = latency if self.round_trip is None else 0.875 * self.round_trip + 0.125 * latency
+            if throttled:
+                self.stats.throttled += 1
+                # 429s come back in milliseconds: "once per round trip" is measured in successful round trips.
+                if epoch == self._epoch and now - self._last_cut >= (self.round_trip or 0.0):
+                    self._last_cut = now
+                    self._epoch += 1
+                    if retry_delay:  # a quota said when to return: the pause below does most of the work
+                        factor = self.retry_info_decrease
+                    else:  # leaving slow start, the window has overshot by up to 1.5x: halve it
+                        factor = min(self.decrease, 0.5) if self._slow_start else self.decrease
+                    self._slow_start = False
+                    self._quota = bool(retry_delay)
+                    # Remember where trouble started; a burst of cuts lowers the memory by 15% at most per cut.
+                    self._last_cut_from = max(self.limit, 0.85 * self._last_cut_from)
+                    self.limit = max(1.0, self.limit * factor)
+                    self.stats.decreases += 1
+                if retry_delay is not None and retry_delay > 0:
+                    until = time.monotonic() + min(retry_delay, self.max_pause)
+                    if until > self._paused_until:
+                        self.stats.paused_seconds += until - max(self._paused_until, time.monotonic())
+                        self._paused_until = until
+            elif success and self._slow_start:
+                self.limit = min(float(self.ceiling), self.limit + self.increase / 2)
+            elif success and busy:
+                per_round_trip = self.increase
+                if self.limit < self._last_cut_from and self._quota:  # a steady quota: probe gently
+                    per_round_trip = self.increase / 2
+                elif self.limit < self._last_cut_from:  # shared capacity comes back: half the distance per trip
+                    per_round_trip = max(self.increase, (self._last_cut_from - self.limit) / 2)
+                self.limit = min(float(self.ceiling), self.limit + per_round_trip / max(1.0, self.limit))
+            self.stats.peak_limit = max(self.stats.peak_limit, self.limit)
+            self._changed.notify_all()

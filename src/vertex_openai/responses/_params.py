@@ -1,0 +1,406 @@
+"""`responses.create` parameters → a Chat Completions request for Gemini on Vertex AI.
+
+Every parameter of `responses.create` is in `PARAMETERS`: mapped onto a chat parameter, accepted and
+ignored (it has no Vertex equivalent and ignoring it changes no answer), or refused before anything is
+sent (`ResponsesNotSupportedError`, naming the alternative). The translation works on the body the SDK
+built (plain JSON-like dicts), so it is the same for every openai major.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import ResponsesNotSupportedError
+from ._signatures import decode_carrier
+
+__all__ = ["PARAMETERS", "ChatPlan", "plan_chat_request"]
+
+MAPPED, IGNORED, REFUSED = "mapped", "ignored", "refused"
+
+# name → (treatment, why). docs/responses.md carries the same table for readers; a test keeps them in step.
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "model": (MAPPED, "chat `model` (Gemini ids get their `google/` publisher as for chat)"),
+    "input": (MAPPED, "chat `messages`: text, images, files, function calls and their outputs, reasoning items"),
+    "instructions": (MAPPED, "a system message placed first (not carried over by previous_response_id)"),
+    "tools": (MAPPED, "function tools → chat tools; web_search without options → web_search_options"),
+    "tool_choice": (MAPPED, "auto / none / required / one named function"),
+    "text": (MAPPED, "text.format → response_format (json_schema through schema adaptation); verbosity ignored"),
+    "max_output_tokens": (MAPPED, "max_completion_tokens"),
+    "temperature": (MAPPED, "temperature"),
+    "top_p": (MAPPED, "top_p"),
+    "reasoning": (MAPPED, "effort → reasoning_effort; summary → include_thoughts, returned as reasoning items"),
+    "parallel_tool_calls": (MAPPED, "sent as parallel_tool_calls (Vertex ignores it) and echoed on the Response"),
+    "metadata": (MAPPED, "kept on the Response and in the client-side store; never sent to Google"),
+    "previous_response_id": (MAPPED, "earlier turns come from the client-side store"),
+    "store": (MAPPED, "True (default) keeps the response in the client-side store; False keeps nothing"),
+    "stream": (MAPPED, "streams chat chunks, translated to Responses events"),
+    "include": (IGNORED, "encrypted reasoning (thought signatures) is always returned; other values have no source"),
+    "truncation": (IGNORED, "Vertex has no truncation switch; an over-long input fails with Google's 400"),
+    "stream_options": (IGNORED, "obfuscation padding protects OpenAI's wire, not a local translation"),
+    "user": (IGNORED, "Vertex ignores the chat `user` field"),
+    "safety_identifier": (IGNORED, "no Vertex equivalent"),
+    "prompt_cache_key": (IGNORED, "Gemini caches implicitly; explicit caches use extra_body google.cached_content"),
+    "prompt_cache_retention": (IGNORED, "no Vertex equivalent"),
+    "prompt_cache_options": (IGNORED, "no Vertex equivalent"),
+    "service_tier": (IGNORED, "Vertex picks capacity by quota / Provisioned Throughput, not per request"),
+    "top_logprobs": (IGNORED, "Vertex's chat endpoint does not document logprobs"),
+    "max_tool_calls": (IGNORED, "only built-in tools count toward it, and the bridge runs none"),
+    "access_programs": (IGNORED, "an OpenAI account feature"),
+    "image": (IGNORED, "OpenAI's image context compression; Gemini sizes images itself"),
+    "background_options": (IGNORED, "only meaningful with background=True, which is refused"),
+    "background": (REFUSED, "background=True needs OpenAI's server-side job queue"),
+    "conversation": (REFUSED, "conversations live on OpenAI's servers"),
+    "prompt": (REFUSED, "reusable prompts are stored on OpenAI's servers"),
+    "context_management": (REFUSED, "server-side compaction is an OpenAI feature"),
+    "moderation": (REFUSED, "OpenAI moderation models are not on Vertex"),
+}
+
+_REFUSAL_HELP = {
+    "background": "Call responses.create without background (it returns when the answer is complete), or run it "
+    "in a thread / asyncio task.",
+    "conversation": "Chain turns with previous_response_id (kept by this client) or pass earlier items in `input`.",
+    "prompt": "Put the prompt text in `instructions` and `input` yourself.",
+    "context_management": "Trim the input yourself; Gemini's context window is large.",
+    "moderation": "Use Gemini's safety settings: extra_body=google_extra_body(safety_settings=[...]).",
+}
+
+# Budgets Google documents for reasoning_effort on Gemini 2.5; Gemini 3 takes a thinking_level instead.
+_EFFORT_BUDGET = {"none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576}
+_THOUGHT_MARKER = "thought"
+
+
+@dataclass
+class ChatPlan:
+    """What to send to `chat.completions.create` and what the Response must echo."""
+
+    kwargs: dict[str, Any]
+    conversation: list[dict[str, Any]]  # earlier turns + this input, without instructions (what the store keeps)
+    input_items: list[dict[str, Any]]  # this request's input as items (for input_items.list)
+    echo: dict[str, Any] = field(default_factory=dict)
+    want_summary: bool = False
+
+
+def _as_dict(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json", exclude_none=True)
+    return value
+
+
+def _text_of(content: Any, where: str) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    texts: list[str] = []
+    for part in content:
+        part = _as_dict(part)
+        kind = part.get("type")
+        if kind in ("input_text", "output_text", "text", "summary_text", "reasoning_text"):
+            texts.append(str(part.get("text") or ""))
+        elif kind == "refusal":
+            texts.append(str(part.get("refusal") or ""))
+        else:
+            raise ResponsesNotSupportedError(
+                f"a {kind!r} part in {where}", "Only text parts are accepted there; send images and files in a "
+                "user message."
+            )
+    return "".join(texts)
+
+
+def _file_url(part: Mapping[str, Any]) -> str:
+    data = part.get("file_data")
+    if isinstance(data, str) and data:
+        if data.startswith("data:"):
+            return data
+        mime = mimetypes.guess_type(str(part.get("filename") or ""))[0] or "application/pdf"
+        return f"data:{mime};base64,{data}"
+    url = part.get("file_url")
+    if isinstance(url, str) and url:
+        return url
+    raise ResponsesNotSupportedError(
+        "input_file with file_id (OpenAI Files)", "Pass the file inline as file_data (a data: URL or base64 with "
+        "a filename) or as file_url (a gs:// or https URL)."
+    )
+
+
+def _user_part(part: Any) -> dict[str, Any]:
+    part = _as_dict(part)
+    kind = part.get("type")
+    if kind in ("input_text", "text", "output_text"):
+        return {"type": "text", "text": str(part.get("text") or "")}
+    if kind == "input_image":
+        url = part.get("image_url")
+        if not isinstance(url, str) or not url:
+            raise ResponsesNotSupportedError(
+                "input_image with file_id (OpenAI Files)", "Pass image_url as a data: URL, gs:// or https URL."
+            )
+        image: dict[str, Any] = {"url": url}
+        detail = part.get("detail")
+        if detail in ("low", "high"):
+            image["detail"] = detail
+        return {"type": "image_url", "image_url": image}
+    if kind == "input_file":
+        return {"type": "image_url", "image_url": {"url": _file_url(part)}}
+    if kind == "input_audio":
+        return {"type": "input_audio", "input_audio": dict(part.get("input_audio") or {})}
+    raise ResponsesNotSupportedError(
+        f"a {kind!r} content part", "Use input_text, input_image, input_file (file_data or file_url) or input_audio."
+    )
+
+
+class _Builder:
+    """Turns input items into chat messages, folding function calls into assistant messages."""
+
+    def __init__(self, found: Mapping[str, Any], lookup: Callable[[str], Any] | None) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.items: list[dict[str, Any]] = []
+        self.found = found
+        self.lookup = lookup
+
+    def signature(self, key: str) -> Any:
+        if not key:
+            return None
+        extra = self.found.get(key)
+        if extra is None and self.lookup is not None:
+            extra = self.lookup(key)
+        return extra
+
+    def add(self, item: Any) -> None:
+        item = _as_dict(item)
+        if not isinstance(item, Mapping):
+            raise TypeError(f"each input item must be a dict or an SDK item, got {type(item).__name__}")
+        kind = item.get("type") or ("message" if "role" in item else None)
+        self.items.append(dict(item))
+        if kind == "message":
+            self._message(item)
+        elif kind == "function_call":
+            self._function_call(item)
+        elif kind == "function_call_output":
+            output = item.get("output")
+            text = output if isinstance(output, str) else _text_of(output, "a function_call_output")
+            self.messages.append({"role": "tool", "tool_call_id": str(item.get("call_id") or ""), "content": text})
+        elif kind == "reasoning":
+            pass  # thoughts are not sent back; their signatures were read beforehand
+        elif kind == "item_reference":
+            raise ResponsesNotSupportedError(
+                "item_reference input items", "Pass the referenced item itself, or use previous_response_id."
+            )
+        else:
+            raise ResponsesNotSupportedError(
+                f"{kind!r} input items", "Only messages, function_call, function_call_output and reasoning items "
+                "can be sent to Gemini through Chat Completions."
+            )
+
+    def _message(self, item: Mapping[str, Any]) -> None:
+        role = item.get("role")
+        content = item.get("content")
+        if role in ("system", "developer"):
+            self.messages.append({"role": "system", "content": _text_of(content, f"a {role} message")})
+        elif role == "user":
+            if isinstance(content, str):
+                self.messages.append({"role": "user", "content": content})
+            else:
+                self.messages.append({"role": "user", "content": [_user_part(p) for p in content or []]})
+        elif role == "assistant":
+            message: dict[str, Any] = {"role": "assistant", "content": _text_of(content, "an assistant message")}
+            extra = self.signature(str(item.get("id") or ""))
+            if extra is not None:
+                message["extra_content"] = extra
+            self.messages.append(message)
+        else:
+            raise ResponsesNotSupportedError(f"messages with role {role!r}",
+                                             "Use user, assistant, system or developer.")
+
+    def _function_call(self, item: Mapping[str, Any]) -> None:
+        call_id = str(item.get("call_id") or "")
+        call: dict[str, Any] = {
+            "id": call_id,
+            "type": "function",
+            "function": {"name": str(item.get("name") or ""), "arguments": str(item.get("arguments") or "{}")},
+        }
+        extra = item.get("extra_content") or self.signature(call_id)
+        if extra is not None:
+            call["extra_content"] = extra
+        last = self.messages[-1] if self.messages else None
+        if last is not None and last.get("role") == "assistant":
+            last.setdefault("tool_calls", []).append(call)
+            if last.get("content") == "":
+                last["content"] = None
+        else:
+            self.messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+
+
+_REFUSED = tuple((name, why) for name, (treatment, why) in PARAMETERS.items() if treatment == REFUSED)
+
+
+def _check_refusals(body: Mapping[str, Any]) -> None:
+    for name, why in _REFUSED:
+        value = body.get(name)
+        if value is None or value is False or value == [] or value == {}:
+            continue
+        raise ResponsesNotSupportedError(f"{name}= ({why})", _REFUSAL_HELP[name])
+
+
+def _tools(tools: Any) -> tuple[list[dict[str, Any]], bool]:
+    """Chat tools and whether Google Search (web_search_options) was asked for."""
+    out: list[dict[str, Any]] = []
+    search = False
+    for tool in tools or []:
+        tool = _as_dict(tool)
+        kind = tool.get("type")
+        if kind == "function":
+            function: dict[str, Any] = {"name": tool.get("name")}
+            for key in ("description", "parameters", "strict"):
+                if tool.get(key) is not None:
+                    function[key] = tool[key]
+            out.append({"type": "function", "function": function})
+        elif kind in ("web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"):
+            options = sorted(k for k, v in tool.items() if k != "type" and v not in (None, [], {}))
+            if options:
+                raise ResponsesNotSupportedError(
+                    f"web_search options {options}", "Google Search on Vertex takes no options; send "
+                    "{'type': 'web_search'} alone, or native Gemini tools via extra_body google.tools."
+                )
+            search = True
+        else:
+            raise ResponsesNotSupportedError(
+                f"{kind!r} tools", "Only function tools (and web_search, as Google Search) work with Gemini through "
+                "Chat Completions; wrap the capability in a function tool you run yourself."
+            )
+    return out, search
+
+
+def _tool_choice(choice: Any) -> Any:
+    if choice is None or isinstance(choice, str):
+        return choice
+    choice = _as_dict(choice)
+    if choice.get("type") == "function" and choice.get("name"):
+        return {"type": "function", "function": {"name": choice["name"]}}
+    raise ResponsesNotSupportedError(
+        f"tool_choice {choice.get('type')!r}", "Use 'auto', 'none', 'required' or {'type': 'function', 'name': ...}."
+    )
+
+
+def _response_format(text: Any) -> dict[str, Any] | None:
+    fmt = _as_dict(text).get("format") if text else None
+    if not fmt:
+        return None
+    fmt = _as_dict(fmt)
+    kind = fmt.get("type")
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return {"type": "json_object"}
+    if kind == "json_schema":
+        schema: dict[str, Any] = {"name": fmt.get("name") or "response", "schema": fmt.get("schema") or {}}
+        for key in ("description", "strict"):
+            if fmt.get(key) is not None:
+                schema[key] = fmt[key]
+        return {"type": "json_schema", "json_schema": schema}
+    raise ResponsesNotSupportedError(f"text.format {kind!r}", "Use text, json_object or json_schema.")
+
+
+def _thinking(reasoning: Mapping[str, Any], model: str) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """(chat kwargs, google fields, want_summary) for `reasoning`."""
+    effort = reasoning.get("effort")
+    want_summary = reasoning.get("summary") not in (None, "none") or reasoning.get("generate_summary") not in (
+        None, "none")
+    if not want_summary:
+        return ({"reasoning_effort": effort} if effort else {}), {}, False
+    config: dict[str, Any] = {"include_thoughts": True}
+    if effort:  # Vertex refuses reasoning_effort beside thinking_config, so the effort moves inside it
+        if "gemini-3" in model:
+            config["thinking_level"] = "low" if effort in ("none", "minimal") else effort
+        elif effort in _EFFORT_BUDGET:
+            config["thinking_budget"] = _EFFORT_BUDGET[effort]
+    return {}, {"thinking_config": config, "thought_tag_marker": _THOUGHT_MARKER}, True
+
+
+def _merge_google(extra_json: Mapping[str, Any] | None, google: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The SDK `extra_body=` for the chat call: the caller's, with our google fields added beneath."""
+    out = dict(extra_json or {})
+    if not google:
+        return out or None
+    wire = dict(out.get("extra_body") or {})
+    mine = dict(wire.get("google") or {})
+    for key, value in google.items():
+        if key == "thinking_config" and isinstance(mine.get(key), Mapping):
+            mine[key] = {**value, **mine[key]}
+        else:
+            mine.setdefault(key, value)
+    wire["google"] = mine
+    out["extra_body"] = wire
+    return out
+
+
+def plan_chat_request(
+    body: Mapping[str, Any],
+    *,
+    history: list[dict[str, Any]] | None,
+    signatures: Callable[[str], Any] | None = None,
+    extra_json: Mapping[str, Any] | None = None,
+) -> ChatPlan:
+    """Translate one `responses.create` body; raises `ResponsesNotSupportedError` for what cannot be served."""
+    _check_refusals(body)
+    model = str(body.get("model") or "")
+    raw_input = body.get("input")
+    items: list[Any] = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else list(
+        raw_input or [])
+    # Signatures from reasoning items anywhere in the input apply to calls anywhere in it.
+    found: dict[str, Any] = {}
+    for item in items:
+        data = _as_dict(item)
+        if isinstance(data, Mapping) and data.get("type") == "reasoning":
+            found.update(decode_carrier(data.get("encrypted_content")))
+    builder = _Builder(found, signatures)
+    for item in items:
+        builder.add(item)
+    conversation = [*(history or []), *builder.messages]
+    messages = list(conversation)
+    instructions = body.get("instructions")
+    if isinstance(instructions, str) and instructions:
+        messages.insert(0, {"role": "system", "content": instructions})
+    elif isinstance(instructions, list):
+        extra = _Builder(found, signatures)
+        for item in instructions:
+            extra.add(item)
+        messages[:0] = extra.messages
+
+    kwargs: dict[str, Any] = {"model": model, "messages": messages}
+    given_tools = [_as_dict(t) for t in body.get("tools") or []]
+    tools, search = _tools(given_tools)
+    if tools:
+        kwargs["tools"] = tools
+    if search:
+        kwargs["web_search_options"] = {}
+    if body.get("tool_choice") is not None:
+        kwargs["tool_choice"] = _tool_choice(body["tool_choice"])
+    response_format = _response_format(body.get("text"))
+    if response_format is not None:
+        kwargs["response_format"] = response_format
+    for ours, theirs in (("max_output_tokens", "max_completion_tokens"), ("temperature", "temperature"),
+                         ("top_p", "top_p"), ("parallel_tool_calls", "parallel_tool_calls")):
+        if body.get(ours) is not None:
+            kwargs[theirs] = body[ours]
+    reasoning = _as_dict(body.get("reasoning") or {})
+    thinking_kwargs, google, want_summary = _thinking(reasoning, model)
+    kwargs.update(thinking_kwargs)
+    merged = _merge_google(extra_json, google)
+    if merged:
+        kwargs["extra_body"] = merged
+
+    echo = {key: body[key] for key in ("instructions", "metadata", "max_output_tokens", "temperature", "top_p",
+                                       "previous_response_id", "truncation", "text", "reasoning", "user",
+                                       "service_tier", "top_logprobs", "max_tool_calls", "prompt_cache_key",
+                                       "safety_identifier", "store") if body.get(key) is not None}
+    echo["tools"] = given_tools
+    echo["tool_choice"] = _as_dict(body["tool_choice"]) if body.get("tool_choice") is not None else "auto"
+    echo["parallel_tool_calls"] = body["parallel_tool_calls"] if body.get("parallel_tool_calls") is not None else True
+    return ChatPlan(kwargs=kwargs, conversation=conversation, input_items=builder.items, echo=echo,
+                    want_summary=want_summary)

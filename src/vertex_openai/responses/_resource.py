@@ -1,0 +1,320 @@
+"""`client.responses` for Vertex AI: the SDK's own Responses resources, answered through Chat Completions.
+
+`Responses` / `AsyncResponses` subclass the installed SDK's resources, so `create`, `parse`, `stream` (and
+its `get_final_response()` accumulator), `retrieve`, `delete` and `input_items.list` keep that SDK's
+signatures, validation and parsing. Only the transport differs: the resource's `_post`/`_get`/`_delete`
+are answered by the `Bridge` (chat call or client-side store). Anything else — `cancel`, `compact`,
+`input_tokens`, `connect` — raises `ResponsesNotSupportedError` before sending.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Iterator, Mapping
+from functools import cached_property, wraps
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import openai
+from openai import NOT_GIVEN
+from openai._base_client import AsyncPaginator, make_request_options
+from openai._models import FinalRequestOptions, construct_type
+from openai._types import NotGiven, Omit
+from openai.resources.responses import AsyncResponses as _SDKAsyncResponses
+from openai.resources.responses import Responses as _SDKResponses
+from openai.resources.responses.input_items import AsyncInputItems as _SDKAsyncInputItems
+from openai.resources.responses.input_items import InputItems as _SDKInputItems
+
+from ._bridge import Bridge, refuse
+from ._events import StreamTranslator
+from ._models import event_model, response_model
+from ._output import new_id
+from ._params import ChatPlan
+from ._raw import raw_mode, translated_raw
+from ._store import ResponseStore
+
+__all__ = ["AsyncResponses", "AsyncResponsesEventStream", "Responses", "ResponsesEventStream"]
+
+_NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
+_TOKENS_HELP = "Use usage.input_tokens from a response, or Vertex AI's countTokens method through google-genai."
+_CONNECT_HELP = "Use responses.create(stream=True) or responses.stream(); they stream over HTTP."
+
+
+_REQUEST_OPTIONS = ("extra_headers", "extra_query", "extra_body", "timeout")
+
+
+def _accepted(create: Any) -> frozenset[str]:
+    return frozenset(inspect.signature(create).parameters) - {"self"}
+
+
+_SYNC_NAMES = _accepted(_SDKResponses.create)
+_ASYNC_NAMES = _accepted(_SDKAsyncResponses.create)
+
+
+def _direct_request(kwargs: dict[str, Any], accepted: frozenset[str]) -> tuple[dict[str, Any], Any]:
+    """The body and request options `responses.create(**kwargs)` would post, without the SDK's transform.
+
+    The SDK's `create` runs its generic TypedDict transform over the parameters before posting; the bridge
+    reads the parameters itself (pydantic items and parts included), so `create` skips that step, which
+    is most of what a bridged call would otherwise add on top of the chat call.
+    """
+    unknown = kwargs.keys() - accepted
+    if unknown:
+        raise TypeError(f"responses.create() got unexpected keyword arguments: {sorted(unknown)}")
+    body = {k: v for k, v in kwargs.items() if k not in _REQUEST_OPTIONS and not isinstance(v, (NotGiven, Omit))}
+    options = make_request_options(extra_headers=kwargs.get("extra_headers"), extra_query=kwargs.get("extra_query"),
+                                   extra_body=kwargs.get("extra_body"), timeout=kwargs.get("timeout", NOT_GIVEN))
+    return body, options
+
+
+def _no_raw_store_call(options: Mapping[str, Any]) -> None:
+    if raw_mode(options):
+        refuse("with_raw_response / with_streaming_response for retrieve, delete and input_items",
+               "These are answered from the client-side store, with no HTTP exchange; call them without the "
+               "raw-response wrapper.")
+
+
+def _translator(plan: ChatPlan, body: Any) -> StreamTranslator:
+    return StreamTranslator(response_id=new_id("resp"), model=str(body.get("model") or ""), echo=plan.echo,
+                            want_summary=plan.want_summary)
+
+
+def _stream_kwargs(plan: ChatPlan, options: Any) -> dict[str, Any]:
+    return {**plan.kwargs, **Bridge.request_options(options), "stream": True,
+            "stream_options": {"include_usage": True}}
+
+
+class ResponsesEventStream(openai.Stream[Any]):
+    """An `openai.Stream` of Responses events, translated from a chat completion stream."""
+
+    def __init__(self, chat_stream: Any, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
+                 body: Any) -> None:  # the SDK's __init__ would decode SSE; this stream's source is the chat stream
+        self.response = chat_stream.response
+        self._client = chat_stream._client
+        self._cast_to = Any
+        self._options = None
+        self._chat_stream = chat_stream
+        self._iterator = self._events(translator, bridge, plan, body)
+
+    def _events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan, body: Any) -> Iterator[Any]:
+        start = translator.start()
+        snapshot = response_model(start[0]["response"])
+        for event in start:
+            yield event_model(event, snapshot)
+        for chunk in self._chat_stream:
+            for event in translator.feed(chunk):
+                yield event_model(event)
+        events = translator.finish()
+        final = response_model(events[-1]["response"])
+        bridge.remember(final, plan, translator.assistant, translator.signed, body)
+        for event in events[:-1]:
+            yield event_model(event)
+        yield event_model(events[-1], final)
+
+
+class AsyncResponsesEventStream(openai.AsyncStream[Any]):
+    """An `openai.AsyncStream` of Responses events, translated from a chat completion stream."""
+
+    def __init__(self, chat_stream: Any, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
+                 body: Any) -> None:
+        self.response = chat_stream.response
+        self._client = chat_stream._client
+        self._cast_to = Any
+        self._options = None
+        self._chat_stream = chat_stream
+        self._iterator = self._events(translator, bridge, plan, body)
+
+    async def _events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
+                      body: Any) -> AsyncIterator[Any]:
+        start = translator.start()
+        snapshot = response_model(start[0]["response"])
+        for event in start:
+            yield event_model(event, snapshot)
+        async for chunk in self._chat_stream:
+            for event in translator.feed(chunk):
+                yield event_model(event)
+        events = translator.finish()
+        final = response_model(events[-1]["response"])
+        bridge.remember(final, plan, translator.assistant, translator.signed, body)
+        for event in events[:-1]:
+            yield event_model(event)
+        yield event_model(events[-1], final)
+
+
+def _page(page_cls: Any, data: dict[str, Any], client: Any, model: Any, path: str) -> Any:
+    page: Any = construct_type(type_=page_cls, value=data)
+    page._set_private_attributes(client=client, model=model, options=FinalRequestOptions.construct(method="get",
+                                                                                                    url=path))
+    return page
+
+
+class InputItems(_SDKInputItems):
+    """`responses.input_items.list()` from the client-side store."""
+
+    def __init__(self, client: Any, bridge: Bridge) -> None:
+        super().__init__(client)
+        self._bridge = bridge
+        self._get_api_list = self._local_list  # type: ignore[method-assign,assignment]
+
+    def _local_list(self, path: str, *, page: Any, model: Any, options: Any = _NO_OPTIONS, **_: Any) -> Any:
+        _no_raw_store_call(options)
+        return _page(page, self._bridge.input_items(path, options), self._client, model, path)
+
+
+class _LocalPaginator(AsyncPaginator[Any, Any]):
+    def __init__(self, page: Any, *args: Any) -> None:
+        super().__init__(*args)
+        self._local_page = page
+
+    async def _get_page(self) -> Any:
+        return self._local_page
+
+
+class AsyncInputItems(_SDKAsyncInputItems):
+    """`await responses.input_items.list()` (or `async for`) from the client-side store."""
+
+    def __init__(self, client: Any, bridge: Bridge) -> None:
+        super().__init__(client)
+        self._bridge = bridge
+        self._get_api_list = self._local_list  # type: ignore[method-assign,assignment]
+
+    def _local_list(self, path: str, *, page: Any, model: Any, options: Any = _NO_OPTIONS, **_: Any) -> Any:
+        _no_raw_store_call(options)
+        local = _page(page, self._bridge.input_items(path, options), self._client, model, path)
+        return _LocalPaginator(local, self._client, FinalRequestOptions.construct(method="get", url=path), page,
+                               model)
+
+
+class _InputTokensRefused:
+    """`responses.input_tokens`: Vertex's chat endpoint has no token counting."""
+
+    def count(self, *args: Any, **kwargs: Any) -> Any:
+        refuse("responses.input_tokens.count", _TOKENS_HELP)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        refuse(f"responses.input_tokens.{name}", _TOKENS_HELP)
+
+
+class Responses(_SDKResponses):
+    """`client.responses` served by `client.chat.completions` (see the module docstring)."""
+
+    def __init__(self, client: Any, store: ResponseStore | None = None) -> None:
+        super().__init__(client)
+        self._bridge = Bridge(store if store is not None else ResponseStore())
+        self._post = self._bridge_post  # type: ignore[method-assign,assignment]
+        self._get = self._bridge_get  # type: ignore[method-assign,assignment]
+        self._delete = self._bridge_delete  # type: ignore[method-assign,assignment]
+
+    @property
+    def store(self) -> ResponseStore:
+        return self._bridge.store
+
+    @cached_property
+    def input_items(self) -> InputItems:  # type: ignore[override]
+        return InputItems(self._client, self._bridge)
+
+    @cached_property
+    def input_tokens(self) -> Any:
+        return _InputTokensRefused()
+
+    def connect(self, *args: Any, **kwargs: Any) -> Any:
+        refuse("responses.connect (WebSocket mode)", _CONNECT_HELP)
+
+    if not TYPE_CHECKING:  # type checkers keep the SDK's own overloads
+
+        @wraps(_SDKResponses.create)
+        def create(self, **kwargs: Any) -> Any:
+            body, options = _direct_request(kwargs, _SYNC_NAMES)
+            return self._bridge_post("/responses", body=body, options=options, stream=bool(body.get("stream")))
+
+    def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
+                     stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
+        self._bridge.check_post(path, options)
+        body = body or {}
+        plan = self._bridge.plan(body, options)
+        completions = self._client.chat.completions
+        mode = raw_mode(options)
+        if stream:
+            chat_stream = completions.create(**_stream_kwargs(plan, options))
+
+            def events(chat: Any) -> Any:
+                return ResponsesEventStream(chat, _translator(plan, body), self._bridge, plan, body)
+
+            return translated_raw(chat_stream, events) if mode else events(chat_stream)
+        completion = completions.create(**plan.kwargs, **Bridge.request_options(options))
+        if mode:
+            return translated_raw(completion, lambda chat: self._bridge.finish(chat, plan, body, options))
+        return self._bridge.finish(completion, plan, body, options)
+
+    def _bridge_get(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, stream: bool = False,
+                    **_: Any) -> Any:
+        _no_raw_store_call(options)
+        return self._bridge.retrieve(path, stream)
+
+    def _bridge_delete(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, **_: Any) -> None:
+        _no_raw_store_call(options)
+        self._bridge.delete(path)
+
+
+class AsyncResponses(_SDKAsyncResponses):
+    """`client.responses` for `AsyncOpenAI`, served by `client.chat.completions`."""
+
+    def __init__(self, client: Any, store: ResponseStore | None = None) -> None:
+        super().__init__(client)
+        self._bridge = Bridge(store if store is not None else ResponseStore())
+        self._post = self._bridge_post  # type: ignore[method-assign,assignment]
+        self._get = self._bridge_get  # type: ignore[method-assign,assignment]
+        self._delete = self._bridge_delete  # type: ignore[method-assign,assignment]
+
+    @property
+    def store(self) -> ResponseStore:
+        return self._bridge.store
+
+    @cached_property
+    def input_items(self) -> AsyncInputItems:  # type: ignore[override]
+        return AsyncInputItems(self._client, self._bridge)
+
+    @cached_property
+    def input_tokens(self) -> Any:
+        return _InputTokensRefused()
+
+    def connect(self, *args: Any, **kwargs: Any) -> Any:
+        refuse("responses.connect (WebSocket mode)", _CONNECT_HELP)
+
+    if not TYPE_CHECKING:
+
+        @wraps(_SDKAsyncResponses.create)
+        async def create(self, **kwargs: Any) -> Any:
+            body, options = _direct_request(kwargs, _ASYNC_NAMES)
+            return await self._bridge_post("/responses", body=body, options=options,
+                                           stream=bool(body.get("stream")))
+
+    async def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
+                           stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
+        self._bridge.check_post(path, options)
+        body = body or {}
+        plan = self._bridge.plan(body, options)
+        completions = self._client.chat.completions
+        mode = raw_mode(options)
+        if stream:
+            chat_stream = await completions.create(**_stream_kwargs(plan, options))
+
+            def events(chat: Any) -> Any:
+                return AsyncResponsesEventStream(chat, _translator(plan, body), self._bridge, plan, body)
+
+            return translated_raw(chat_stream, events) if mode else events(chat_stream)
+        completion = await completions.create(**plan.kwargs, **Bridge.request_options(options))
+        if mode:
+            return translated_raw(completion, lambda chat: self._bridge.finish(chat, plan, body, options))
+        return self._bridge.finish(completion, plan, body, options)
+
+    async def _bridge_get(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, stream: bool = False,
+                          **_: Any) -> Any:
+        _no_raw_store_call(options)
+        return self._bridge.retrieve(path, stream)
+
+    async def _bridge_delete(self, path: str, *, cast_to: Any = None, options: Any = _NO_OPTIONS, **_: Any) -> None:
+        _no_raw_store_call(options)
+        self._bridge.delete(path)
