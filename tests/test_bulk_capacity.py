@@ -74,6 +74,35 @@ def test_a_quota_429_cuts_less_and_grows_back_gently() -> None:
     asyncio.run(scenario())
 
 
+def test_after_a_storm_of_cuts_the_limit_climbs_back_to_where_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared-capacity storm cuts once per round trip for as long as it lasts; once it is over, the limit
+    returns to its level from before the storm within a few round trips, not to a level lowered by every cut."""
+    clock = [1000.0]
+    monkeypatch.setattr("vertex_openai.bulk._capacity.time.monotonic", lambda: clock[0])
+
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=20)
+        first = await limit.acquire()
+        await limit.release(first, latency=0.25)  # round trip 0.25 s, still in slow start
+        limit.limit = 20.0
+        for _ in range(4):  # a 1 s storm: one cut per round trip
+            clock[0] += 0.3
+            epoch = await limit.acquire()
+            await limit.release(epoch, throttled=True)
+        assert limit.stats.decreases == 4
+        assert limit.limit < 6
+        epochs = [await limit.acquire() for _ in range(int(limit.limit))]
+        for _ in range(4):  # four round trips of successes with the window kept full
+            clock[0] += 0.25
+            for _ in range(len(epochs)):
+                await limit.release(epochs.pop(0), latency=0.25)
+                while limit.in_flight < int(limit.limit):
+                    epochs.append(await limit.acquire())
+        assert limit.limit >= 16, f"climbed back only to {limit.limit:.1f} of 20"
+
+    asyncio.run(scenario())
+
+
 def test_retry_info_delays_every_new_request() -> None:
     async def scenario() -> float:
         limit = AdaptiveLimit(8, initial=8)

@@ -12,8 +12,9 @@ A 429 that says when to come back (Google's `RetryInfo`, surfaced as `e.retry_de
 `retry-after-ms` / `retry-after` header) is a quota: no new request starts before the delay has
 passed, the limit is cut only by `retry_info_decrease` (0.8, the pause does the rest) and grows back
 gently (half speed) below the level where the quota bit. A 429 without a delay is shared capacity
-(Google's Dynamic Shared Quota), which comes back by itself: below the level of the last cut the
-limit climbs half the remaining distance per round trip. The limit stays within [1, `ceiling`].
+(Google's Dynamic Shared Quota), which comes back by itself: cuts a few round trips apart are one
+episode (a storm), and below the level it had before the episode's first cut the limit climbs back half
+the remaining distance per round trip. The limit stays within [1, `ceiling`].
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import time
 from dataclasses import dataclass
 
 __all__ = ["AdaptiveLimit", "CapacityStats"]
+
+# Cuts closer together than this many smoothed round trips belong to one congestion episode.
+_EPISODE_ROUND_TRIPS = 4
 
 
 @dataclass
@@ -89,6 +93,10 @@ class AdaptiveLimit:
                 self.stats.throttled += 1
                 # 429s come back in milliseconds: "once per round trip" is measured in successful round trips.
                 if epoch == self._epoch and now - self._last_cut >= (self.round_trip or 0.0):
+                    # Cuts less than a few round trips apart are one congestion episode (a storm of shared-
+                    # capacity 429s lasts seconds): remember the limit from before its first cut, so the limit
+                    # climbs back to where it was once the storm is over.
+                    new_episode = now - self._last_cut > _EPISODE_ROUND_TRIPS * (self.round_trip or 0.0)
                     self._last_cut = now
                     self._epoch += 1
                     if retry_delay:  # a quota said when to return: the pause below does most of the work
@@ -97,8 +105,7 @@ class AdaptiveLimit:
                         factor = min(self.decrease, 0.5) if self._slow_start else self.decrease
                     self._slow_start = False
                     self._quota = bool(retry_delay)
-                    # Remember where trouble started; a burst of cuts lowers the memory by 15% at most per cut.
-                    self._last_cut_from = max(self.limit, 0.85 * self._last_cut_from)
+                    self._last_cut_from = self.limit if new_episode else max(self.limit, self._last_cut_from)
                     self.limit = max(1.0, self.limit * factor)
                     self.stats.decreases += 1
                 if retry_delay is not None and retry_delay > 0:
