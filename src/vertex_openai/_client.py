@@ -32,7 +32,7 @@ from ._options import (
     reject_openai_only,
 )
 from ._redact import redact
-from .responses import AsyncResponses, Responses, ResponseStore
+from .responses._store import ResponseStore
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
 from .wire._gemini_body import check_request_size
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     import httpx2
     from google.auth.credentials import Credentials
     from typing_extensions import Self
+
+    from .responses._resource import AsyncResponses, Responses
 
     # The http_client the SDK sends with: httpx on openai 1.x/2.x; httpx2 (or a user's httpx) on 3.x.
     SyncHttpClient = httpx.Client | httpx2.Client
@@ -335,6 +337,8 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
     @cached_property
     def responses(self) -> Responses:
         """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        from .responses._resource import Responses
+
         return Responses(self, self._vertex_responses_store)
 
     def _prepare_options(self, options: Any) -> Any:
@@ -394,6 +398,8 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
     @cached_property
     def responses(self) -> AsyncResponses:
         """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        from .responses._resource import AsyncResponses
+
         return AsyncResponses(self, self._vertex_responses_store)
 
     async def _prepare_options(self, options: Any) -> Any:
