@@ -207,6 +207,22 @@ def test_serve_then_chat_fake_from_the_shell(served: tuple[dict[str, str], subpr
     assert "token refused" not in log
 
 
+def test_the_fake_mode_warning_is_one_line_of_ours_in_every_subcommand(
+    served: tuple[dict[str, str], subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    env, _ = served
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "a", "text": "x"}\n')
+    (tmp_path / "shapes.py").write_text("from pydantic import BaseModel\nclass Row(BaseModel):\n    text: str\n")
+    result = run_cli(["extract", str(items), "--schema", "shapes:Row", "--prompt", "{text}", "--model",
+                      "gemini-2.5-flash", "--output", str(tmp_path / "out.jsonl"), "--no-progress"],
+                     {**env, "PYTHONPATH": str(tmp_path)})
+    # the script's first answer is plain text, not a Row: the item fails (exit 1), after the warning
+    assert result.returncode == 1, result.stderr
+    assert "vertex-openai: warning: vertex-openai fake mode:" in result.stderr
+    assert "UserWarning" not in result.stderr and ".py:" not in result.stderr
+
+
 def test_chat_fake_without_a_server_starts_one_for_the_request(tmp_path: Path) -> None:
     result = run_cli(["chat", "--fake", "hi"], clean_env(tmp_path))
     assert (result.returncode, result.stdout) == (0, "You said: hi\n"), result.stderr

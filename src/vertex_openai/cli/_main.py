@@ -235,8 +235,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._verbose import enable_verbose
 
         enable_verbose(http_summary=args.command == "demo")
-    # google-auth warns on stderr about user credentials without a quota project; `doctor` reports it properly.
-    warnings.filterwarnings("ignore", message=".*end user credentials.*")
+    with warnings.catch_warnings():
+        # google-auth warns on stderr about user credentials without a quota project; `doctor` reports it properly.
+        warnings.filterwarnings("ignore", message=".*end user credentials.*")
+        warnings.showwarning = _show_warning
+        return _run(parser, args, verbose)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A warning as one line of ours on stderr, not Python's file:line report with a source line."""
+    from ._output import clean
+
+    (file or sys.stderr).write(f"vertex-openai: warning: {clean(str(message))}\n")
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, verbose: bool) -> int:
     try:
         if args.command == "doctor":
             return _doctor(args, verbose)
