@@ -197,23 +197,25 @@ class _InputTokensRefused:
         refuse(f"responses.input_tokens.{name}", _TOKENS_HELP)
 
 
-class Responses(_SDKResponses):
-    """`client.responses` served by `client.chat.completions` (see the module docstring)."""
+class _BridgedResource:
+    """What `Responses` and `AsyncResponses` share: the SDK resource's transport methods replaced by the bridge's
+    (`_post`, `_get`, `_delete`), the store, and the refusals that need no I/O."""
+
+    _bridge: Bridge
+    _bridge_post: Any
+    _bridge_get: Any
+    _bridge_delete: Any
 
     def __init__(self, client: Any, store: ResponseStore | None = None) -> None:
-        super().__init__(client)
+        super().__init__(client)  # type: ignore[call-arg]
         self._bridge = Bridge(store if store is not None else ResponseStore())
-        self._post = self._bridge_post  # type: ignore[method-assign,assignment]
-        self._get = self._bridge_get  # type: ignore[method-assign,assignment]
-        self._delete = self._bridge_delete  # type: ignore[method-assign,assignment]
+        self._post = self._bridge_post
+        self._get = self._bridge_get
+        self._delete = self._bridge_delete
 
     @property
     def store(self) -> ResponseStore:
         return self._bridge.store
-
-    @cached_property
-    def input_items(self) -> InputItems:  # type: ignore[override]
-        return InputItems(self._client, self._bridge)
 
     @cached_property
     def input_tokens(self) -> Any:
@@ -221,6 +223,14 @@ class Responses(_SDKResponses):
 
     def connect(self, *args: Any, **kwargs: Any) -> Any:
         refuse("responses.connect (WebSocket mode)", _CONNECT_HELP)
+
+
+class Responses(_BridgedResource, _SDKResponses):  # type: ignore[misc]
+    """`client.responses` served by `client.chat.completions` (see the module docstring)."""
+
+    @cached_property
+    def input_items(self) -> InputItems:  # type: ignore[override]
+        return InputItems(self._client, self._bridge)
 
     if not TYPE_CHECKING:  # type checkers keep the SDK's own overloads
 
@@ -258,30 +268,12 @@ class Responses(_SDKResponses):
         self._bridge.delete(path)
 
 
-class AsyncResponses(_SDKAsyncResponses):
+class AsyncResponses(_BridgedResource, _SDKAsyncResponses):  # type: ignore[misc]
     """`client.responses` for `AsyncOpenAI`, served by `client.chat.completions`."""
-
-    def __init__(self, client: Any, store: ResponseStore | None = None) -> None:
-        super().__init__(client)
-        self._bridge = Bridge(store if store is not None else ResponseStore())
-        self._post = self._bridge_post  # type: ignore[method-assign,assignment]
-        self._get = self._bridge_get  # type: ignore[method-assign,assignment]
-        self._delete = self._bridge_delete  # type: ignore[method-assign,assignment]
-
-    @property
-    def store(self) -> ResponseStore:
-        return self._bridge.store
 
     @cached_property
     def input_items(self) -> AsyncInputItems:  # type: ignore[override]
         return AsyncInputItems(self._client, self._bridge)
-
-    @cached_property
-    def input_tokens(self) -> Any:
-        return _InputTokensRefused()
-
-    def connect(self, *args: Any, **kwargs: Any) -> Any:
-        refuse("responses.connect (WebSocket mode)", _CONNECT_HELP)
 
     if not TYPE_CHECKING:
 
