@@ -1,5 +1,7 @@
 """Bulk structured extraction: many items through `parse()` into one resumable JSONL of pydantic rows.
 
+Example::
+
     from vertex_openai.bulk import extract
     summary = extract(client, "tickets.jsonl", prompt="Classify this ticket:\\n{text}",
                       response_format=Ticket, model="google/gemini-2.5-flash", output="tickets.out.jsonl")

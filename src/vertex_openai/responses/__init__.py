@@ -31,6 +31,11 @@ def __getattr__(name: str) -> object:
     globals()[name] = value
     return value
 
+def __dir__() -> list[str]:
+    """The module's names with the lazily loaded public ones, so `dir()`, `help()` and the API reference list them."""
+    return sorted(set(globals()) | set(__all__))
+
+
 __all__ = [
     "DEFAULT_MAX_RESPONSES",
     "PARAMETERS",

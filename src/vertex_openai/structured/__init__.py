@@ -2,7 +2,7 @@
 
 The client adapts every `response_format` json_schema and every strict function tool automatically, and the
 parameters of non-strict function tools for Gemini (`google/`) models on the openapi endpoint, without adding
-strictness (see `schema_adaptation=` on the client). Use these functions directly to see or reuse the result:
+strictness (see `schema_adaptation=` on the client). Use these functions directly to see or reuse the result::
 
     from vertex_openai.structured import adapt_schema, adaptation_notes
     for note in adaptation_notes(MyModel):
