@@ -299,7 +299,8 @@ class _VertexClientMixin:
 
 
 class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
-    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
+    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`; every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -323,7 +324,8 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -336,7 +338,7 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
 
     @cached_property
     def responses(self) -> Responses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import Responses
 
         return Responses(self, self._vertex_responses_store)
@@ -360,7 +362,8 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
 
 
 class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
-    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
+    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop. Every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -384,7 +387,8 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -397,7 +401,7 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
 
     @cached_property
     def responses(self) -> AsyncResponses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import AsyncResponses
 
         return AsyncResponses(self, self._vertex_responses_store)
@@ -441,7 +445,7 @@ def vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> OpenAI:
-    """An `openai.OpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.OpenAI` for Vertex AI. Every keyword: the Configuration page of the docs (configuration.html)."""
     return OpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,
@@ -472,7 +476,8 @@ def async_vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> AsyncOpenAI:
-    """An `openai.AsyncOpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.AsyncOpenAI` for Vertex AI. Every keyword: the Configuration page of the docs
+    (configuration.html)."""
     return AsyncOpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,

@@ -7,8 +7,8 @@ Example::
                       response_format=Ticket, model="google/gemini-2.5-flash", output="tickets.out.jsonl")
 
 Each item gets one output line, `{"id", "ok": true, "result", "usage"}` or `{"id", "ok": false, "error"}`.
-Running again with the same output skips the ids already there. See docs/bulk.md for the write and
-resume guarantees, the capacity control, and the Vertex AI batch prediction engine (`engine="batch"`).
+Running again with the same output skips the ids already there. The Bulk extraction page of the docs
+(bulk.html) has the write and resume guarantees, the capacity control, and the Vertex AI batch prediction engine (`engine="batch"`).
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def extract(
     adaptive concurrency. limit: at most this many new items this run. reask: one re-ask on a reply
     that does not validate. prices: for the cost estimate. engine="batch" sends the same requests to
     Vertex AI batch prediction at Google's batch price (options `gcs=`, `location=`, `resume_job=`,
-    `poll_interval=`; see docs/bulk.md); the results land in the same output file.
+    `poll_interval=`; see bulk.html#vertex-ai-batch-prediction-enginebatch in the docs); the results land in the
+    same output file.
     """
     if engine == "batch":
         from ._batch import run_batch

@@ -1,6 +1,6 @@
 """The Responses API on Vertex AI, served by Chat Completions (`client.responses`).
 
-See docs/responses.md for the parameter table (mapped / accepted and ignored / refused), the client-side
+The Responses page of the docs (responses.html) has the parameter table (mapped / accepted and ignored / refused), the client-side
 store behind `previous_response_id`, and how Gemini thought signatures survive a tool loop.
 """
 

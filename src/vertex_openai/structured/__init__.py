@@ -8,7 +8,7 @@ strictness (see `schema_adaptation=` on the client). Use these functions directl
     for note in adaptation_notes(MyModel):
         print(note)   # [R9] #/properties/code: ... what changed and where
 
-Rules and their reasons: docs/structured-output.md, "The rules and their sources" (R0–R17). Unsettled
+Rules and their reasons: structured-output.html#the-rules-and-their-sources in the docs (R0–R17). Unsettled
 points are noted where the safe option was chosen.
 """
 
