@@ -33,6 +33,8 @@ templates_path = ["_templates"]
 myst_heading_anchors = 4
 myst_enable_extensions = ["colon_fence"]
 nitpicky = True
+# Docstrings write code as `name` (one backtick, as in Markdown): render it as code, not as a title in italics.
+default_role = "literal"
 
 # The API reference (api.md): one page per public module, generated from the docstrings. `members` without
 # `ignore-module-all` documents exactly each module's `__all__`; the summary tables list the same names.
@@ -58,7 +60,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"vertex_openai\.responses\._(params\.ChatPlan|events\.StreamTranslator|bridge\.Bridge"
                   r"|resource\.(Async)?InputItems|store\.StoredResponse)"),
     (r"py:class", r"vertex_openai\.gemini\._multimodal\.ClientT"),
-    (r"py:class", r"vertex_openai\.testing\._fake_credentials\.TokenRegistry|vertex_openai\.testing\._fake_batch\._Job"),
+    (r"py:class", r"vertex_openai\.testing\._fake_credentials\.TokenRegistry"),
+    (r"py:class", r"vertex_openai\.testing\._fake_batch\._Job"),
 ]
 
 html_theme = "furo"

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
 from test_public_api import PUBLIC_MODULES
 from test_repo_references import _slug
 

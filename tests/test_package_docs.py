@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from test_public_api import PUBLIC_MODULES
 
 import vertex_openai
+from test_public_api import PUBLIC_MODULES
 from vertex_openai import vertex_openai_client
 from vertex_openai.testing import FakeVertex, use_cassette
 from vertex_openai.testing._vcr import describe_mismatch
@@ -59,7 +59,7 @@ def test_help_shows_no_private_module_outside_the_file_listing() -> None:
 
 def test_dir_lists_the_public_names_and_modules_only() -> None:
     import vertex_openai.bulk
-    import vertex_openai.cli  # noqa: F401  (dir() lists the public modules that are imported)
+    import vertex_openai.cli
 
     listed = dir(vertex_openai)
     assert not [name for name in listed if name.startswith("_") and not name.startswith("__")], listed

@@ -8,7 +8,8 @@ Example::
 
 Each item gets one output line, `{"id", "ok": true, "result", "usage"}` or `{"id", "ok": false, "error"}`.
 Running again with the same output skips the ids already there. The Bulk extraction page of the docs
-(bulk.html) has the write and resume guarantees, the capacity control, and the Vertex AI batch prediction engine (`engine="batch"`).
+(bulk.html) has the write and resume guarantees, the capacity control, and the Vertex AI batch prediction
+engine (`engine="batch"`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The Responses API on Vertex AI, served by Chat Completions (`client.responses`).
 
-The Responses page of the docs (responses.html) has the parameter table (mapped / accepted and ignored / refused), the client-side
-store behind `previous_response_id`, and how Gemini thought signatures survive a tool loop.
+The Responses page of the docs (responses.html) has the parameter table (mapped / accepted and ignored /
+refused), the client-side store behind `previous_response_id`, and how Gemini thought signatures survive a tool
+loop.
 """
 
 from __future__ import annotations
