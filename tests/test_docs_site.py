@@ -86,7 +86,8 @@ def test_code_blocks_are_wide_enough_for_the_repos_lines() -> None:
     assert "custom.css" in _conf()["html_css_files"]  # type: ignore[operator]
     width = re.search(r"--content-width:\s*([\d.]+)em", css)
     code = re.search(r"--code-font-size:\s*([\d.]+)%", css)
-    padding = re.search(r"\.content \{\s*width: var\(--content-width\);\s*\}", css)
+    # the width counts the column's padding (border-box), as the sum below does
+    padding = re.search(r"\.content \{[^}]*box-sizing: border-box;[^}]*width: var\(--content-width\);", css)
     assert width and code and padding, css
     # A monospace glyph is about 0.6em wide; code is set at --code-font-size of the body size; the code block has
     # 0.875rem of padding a side and the column (Furo's .content) 3em.
