@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import array
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import openai
-from openai import NOT_GIVEN, NotGiven
+from openai import NOT_GIVEN, NotGiven, Timeout
 from openai.resources.embeddings import AsyncEmbeddings as _SDKAsyncEmbeddings
 from openai.resources.embeddings import Embeddings as _SDKEmbeddings
 from openai.types import CreateEmbeddingResponse
@@ -40,6 +40,11 @@ _SENTINELS: tuple[type, ...] = tuple(t for t in (NotGiven, getattr(openai, "Omit
 
 def _given(value: object) -> Any:
     return None if isinstance(value, _SENTINELS) else value
+
+
+def _keywords(**kwargs: Any) -> dict[str, Any]:
+    """The keywords the caller gave (the SDK's `create` keeps its own defaults for the others)."""
+    return {key: value for key, value in kwargs.items() if not isinstance(value, _SENTINELS)}
 
 
 @dataclass(frozen=True)
@@ -132,14 +137,31 @@ class _Shared:
 class Embeddings(_Shared, _SDKEmbeddings):
     """`client.embeddings`; Google's embedding models are answered by Vertex AI's native method."""
 
-    def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        """As the SDK's `embeddings.create` (same keywords); see docs/embeddings.md for Google's models."""
+    def create(  # type: ignore[override]
+        self,
+        *,
+        input: str | Sequence[str] | Iterable[int] | Iterable[Iterable[int]],
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> CreateEmbeddingResponse:
+        """As the SDK's `embeddings.create`; for Google's models see docs/embeddings.md (`user` is not sent)."""
+        kwargs = _keywords(input=input, model=model, dimensions=dimensions, encoding_format=encoding_format,
+                           user=user, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body,
+                           timeout=timeout)
         planned = self._vertex_plan(kwargs)
         if planned is None:
             return super().create(**kwargs)
         call, url, request = planned
         if _raw_mode(request.headers):
-            return _post(self, url, call.body(call.batches[0]), request, _parser(call, call.batches[0]))
+            raw: CreateEmbeddingResponse = _post(self, url, call.body(call.batches[0]), request,
+                                                 _parser(call, call.batches[0]))  # the SDK's raw response
+            return raw
         if len(call.batches) == 1:
             return self._vertex_embed(call, url, request, call.batches[0])
         pool = ThreadPoolExecutor(max_workers=self._vertex_workers(len(call.batches)),
@@ -154,9 +176,11 @@ class Embeddings(_Shared, _SDKEmbeddings):
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _vertex_embed(self, call: EmbeddingCall, url: str, request: _Request, batch: range) -> Any:
+    def _vertex_embed(self, call: EmbeddingCall, url: str, request: _Request,
+                            batch: range) -> CreateEmbeddingResponse:
         try:
-            return _post(self, url, call.body(batch), request, _parser(call, batch))
+            answer: CreateEmbeddingResponse = _post(self, url, call.body(batch), request, _parser(call, batch))
+            return answer
         except openai.BadRequestError as err:
             if not _split_worthy(err, batch):
                 raise
@@ -168,19 +192,36 @@ class Embeddings(_Shared, _SDKEmbeddings):
 class AsyncEmbeddings(_Shared, _SDKAsyncEmbeddings):
     """`client.embeddings` on the async client; Google's embedding models are answered by the native method."""
 
-    async def create(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        """As the SDK's `embeddings.create` (same keywords); see docs/embeddings.md for Google's models."""
+    async def create(  # type: ignore[override]
+        self,
+        *,
+        input: str | Sequence[str] | Iterable[int] | Iterable[Iterable[int]],
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> CreateEmbeddingResponse:
+        """As the SDK's `embeddings.create`; for Google's models see docs/embeddings.md (`user` is not sent)."""
+        kwargs = _keywords(input=input, model=model, dimensions=dimensions, encoding_format=encoding_format,
+                           user=user, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body,
+                           timeout=timeout)
         planned = self._vertex_plan(kwargs)
         if planned is None:
             return await super().create(**kwargs)
         call, url, request = planned
         if _raw_mode(request.headers):
-            return await _post(self, url, call.body(call.batches[0]), request, _parser(call, call.batches[0]))
+            raw: CreateEmbeddingResponse = await _post(self, url, call.body(call.batches[0]), request,
+                                                       _parser(call, call.batches[0]))  # the SDK's raw response
+            return raw
         if len(call.batches) == 1:
             return await self._vertex_embed(call, url, request, call.batches[0])
         gate = asyncio.Semaphore(self._vertex_workers(len(call.batches)))
 
-        async def one(batch: range) -> Any:
+        async def one(batch: range) -> CreateEmbeddingResponse:
             async with gate:
                 return await self._vertex_embed(call, url, request, batch)
 
@@ -192,9 +233,11 @@ class AsyncEmbeddings(_Shared, _SDKAsyncEmbeddings):
                 task.cancel()
             raise
 
-    async def _vertex_embed(self, call: EmbeddingCall, url: str, request: _Request, batch: range) -> Any:
+    async def _vertex_embed(self, call: EmbeddingCall, url: str, request: _Request,
+                            batch: range) -> CreateEmbeddingResponse:
         try:
-            return await _post(self, url, call.body(batch), request, _parser(call, batch))
+            answer: CreateEmbeddingResponse = await _post(self, url, call.body(batch), request, _parser(call, batch))
+            return answer
         except openai.BadRequestError as err:
             if not _split_worthy(err, batch):
                 raise
