@@ -14,7 +14,6 @@ stand for several).
 
 from __future__ import annotations
 
-import array
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -30,7 +29,7 @@ from openai.types import CreateEmbeddingResponse
 from .._exceptions import UnsupportedEndpointError
 from ..wire._errors import google_error
 from ._models import native_model, native_url
-from ._wire import EmbeddingCall, encode_base64, is_limit_error, plan_call
+from ._wire import EmbeddingCall, decode_base64, is_limit_error, plan_call
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncEmbeddings", "Embeddings"]
 
@@ -77,11 +76,8 @@ def _parser(call: EmbeddingCall, batch: range) -> Callable[[CreateEmbeddingRespo
             raise ValueError(f"Vertex AI answered {len(answer.data)} embeddings for {len(batch)} texts")
         for item, index in zip(answer.data, batch, strict=True):
             item.index = index
-            values: Any = item.embedding
-            if call.encoding == "base64":
-                item.embedding = encode_base64(values)  # type: ignore[assignment]
-            elif call.encoding is None:  # the SDK's default: float32 values, as its base64 decoding gives them
-                item.embedding = array.array("f", values).tolist()
+            if call.encoding != "base64":  # the vectors arrive in base64 (see _wire.native_answer)
+                item.embedding = decode_base64(item.embedding)  # type: ignore[arg-type]
         answer.model = call.model_id
         return answer
 
