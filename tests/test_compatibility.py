@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import openai
 import pytest
+import tomllib
 
 from test_cli_support import run_cli
 from vertex_openai.cli import _versions
