@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make pythons`: the core suite on each other CPython the project supports (PYTHONS, default 3.10 3.12 3.13),
-# each in a venv of its own. An interpreter is taken from PATH (python3.X) or pyenv's versions folder; a missing
-# one fails the step, naming it.
+# `make pythons`: the whole suite on each other CPython the project supports (PYTHONS, default 3.10 3.12 3.13),
+# each in a venv of its own. An interpreter is taken from pyenv's versions folder or PATH (python3.X, if it runs);
+# a missing one fails the step, naming it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIPFLAGS=${PIPFLAGS:--q}
@@ -11,13 +11,14 @@ PYTEST_ARGS=${PYTEST_ARGS:--q -p no:cacheprovider}
 
 find_python() {
   local want=$1 candidate root
-  if candidate=$(command -v "python$want" 2>/dev/null) && [ -n "$candidate" ]; then
-    echo "$candidate"; return 0
-  fi
   root=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}
   for candidate in $(ls -d "$root/versions/$want".* 2>/dev/null | sort -V -r); do
     if [ -x "$candidate/bin/python" ]; then echo "$candidate/bin/python"; return 0; fi
   done
+  # On PATH, a pyenv shim for a version that is not selected exists but fails: take only one that runs.
+  if candidate=$(command -v "python$want" 2>/dev/null) && "$candidate" -V >/dev/null 2>&1; then
+    echo "$candidate"; return 0
+  fi
   return 1
 }
 
