@@ -20,7 +20,6 @@ import openai
 from openai import NOT_GIVEN, NotGiven, Timeout
 from typing_extensions import Unpack
 
-from . import _sdk
 from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
@@ -33,6 +32,18 @@ from ._options import (
     reject_openai_only,
 )
 from ._redact import redact
+from ._sdk import (
+    AsyncClientSeams,
+    SyncClientSeams,
+    custom_headers,
+    custom_query,
+    drop_openai_credentials,
+    init_client,
+    placeholder_request,
+    response_validation_error,
+    set_custom_headers,
+)
+from ._sdk import http_client as sdk_http_client
 from .responses._store import ResponseStore
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
@@ -69,7 +80,7 @@ class _VertexClientMixin:
     def _vertex_init(self, project: str | None, location: str | None, vertex: dict[str, Any],
                      sdk: dict[str, Any]) -> None:
         config, sdk_kwargs = init_kwargs(project, location, vertex_config=None, openai_kwargs=sdk, **vertex)
-        _sdk.init_client(self, sdk_kwargs)
+        init_client(self, sdk_kwargs)
         self._vertex_setup(config, sdk.get("default_headers"))
 
     @classmethod
@@ -77,21 +88,21 @@ class _VertexClientMixin:
         """A client for an already resolved configuration (copies): no private keyword in __init__."""
         client = cls.__new__(cls)
         config, sdk_kwargs = init_kwargs(None, None, vertex_config=config, openai_kwargs=dict(sdk), **NO_VERTEX_OPTIONS)
-        _sdk.init_client(client, sdk_kwargs)
+        init_client(client, sdk_kwargs)
         client._vertex_setup(config, sdk.get("default_headers"))
         return client
 
     def _vertex_setup(self, config: VertexConfig, explicit_headers: Mapping[str, str] | None) -> None:
         self._vertex_config = config
         self._vertex_responses_store = ResponseStore()
-        self._vertex_auth = auth_for(_sdk.http_client(self), config.token_source, config.origin,
+        self._vertex_auth = auth_for(sdk_http_client(self), config.token_source, config.origin,
                                      config.max_retry_delay)
         # Never send the OpenAI org/project headers or headers from OPENAI_CUSTOM_HEADERS to Google.
         object.__setattr__(self, "organization", None)
         object.__setattr__(self, "project", config.target.project)
         object.__setattr__(self, "webhook_secret", getattr(self, "webhook_secret", None))
-        _sdk.set_custom_headers(self, explicit_headers or {})
-        _sdk.drop_openai_credentials(self)
+        set_custom_headers(self, explicit_headers or {})
+        drop_openai_credentials(self)
 
     # -- public, read-only view of the Vertex configuration ----------------------------------------
     @property
@@ -126,14 +137,14 @@ class _VertexClientMixin:
 
     def _vertex_sse_decoder(self, request: Any) -> Any:
         if request is None:  # not built by an SDK stream: name the chat call, as the error's request
-            request = _sdk.placeholder_request("POST", f"{str(self._vertex_config.target.base_url).rstrip('/')}"
+            request = placeholder_request("POST", f"{str(self._vertex_config.target.base_url).rstrip('/')}"
                                                "/chat/completions")
         return VertexSSEDecoder(request)
 
     def _vertex_bad_json(self, err: Exception, response: Any) -> openai.APIResponseValidationError:
         text = response.text if not response.is_stream_consumed or response.is_closed else ""
         snippet = redact(" ".join(str(text).split())[:200])
-        return _sdk.response_validation_error(
+        return response_validation_error(
             response, text, f"Vertex AI returned a malformed or truncated JSON body ({err}): {snippet!r}"
         )
 
@@ -271,26 +282,26 @@ class _VertexClientMixin:
             raise ValueError("The `default_headers` and `set_default_headers` arguments are mutually exclusive")
         if default_query is not None and set_default_query is not None:
             raise ValueError("The `default_query` and `set_default_query` arguments are mutually exclusive")
-        headers: Mapping[str, str] = _sdk.custom_headers(self)
+        headers: Mapping[str, str] = custom_headers(self)
         if default_headers is not None:
             headers = {**headers, **default_headers}
         elif set_default_headers is not None:
             headers = set_default_headers
-        params: Mapping[str, object] = _sdk.custom_query(self)
+        params: Mapping[str, object] = custom_query(self)
         if default_query is not None:
             params = {**params, **default_query}
         elif set_default_query is not None:
             params = set_default_query
         return {
             "timeout": self.timeout if isinstance(timeout, NotGiven) else timeout,
-            "http_client": http_client or _sdk.http_client(self),
+            "http_client": http_client or sdk_http_client(self),
             "max_retries": max_retries if not isinstance(max_retries, NotGiven) else self.max_retries,
             "default_headers": headers,
             "default_query": params,
         }
 
 
-class OpenAI(_VertexClientMixin, _sdk.SyncClientSeams, openai.OpenAI):  # type: ignore[misc]
+class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignore[misc]
     """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
 
     def __init__(
@@ -340,7 +351,7 @@ class OpenAI(_VertexClientMixin, _sdk.SyncClientSeams, openai.OpenAI):  # type: 
         self._vertex_attach(request, source.token(token_wait(request)) if owned else None)
 
 
-class AsyncOpenAI(_VertexClientMixin, _sdk.AsyncClientSeams, openai.AsyncOpenAI):  # type: ignore[misc]
+class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # type: ignore[misc]
     """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
 
     def __init__(

@@ -79,6 +79,7 @@ __all__ = [
     "init_resource",
     "list_options",
     "local_async_paginator",
+    "local_list_page",
     "make_request_options",
     "placeholder_request",
     "pydantic_function_tool",
@@ -90,7 +91,6 @@ __all__ = [
     "sdk_release",
     "serve_list_locally",
     "set_custom_headers",
-    "stream_client",
     "strict_json_schema",
     "timeout_error",
 ]
@@ -384,11 +384,6 @@ def drop_openai_credentials(client: Any) -> None:
 
 
 # -- streams -----------------------------------------------------------------------------------------
-def stream_client(stream: Any) -> Any:
-    """The SDK client a `Stream` / `AsyncStream` belongs to."""
-    return stream._client
-
-
 def init_event_stream(stream: Any, *, source: Any, iterator: Any) -> None:
     """Make `stream` (an SDK Stream subclass, its `__init__` not run) read its items from `iterator`,
     answering for the same HTTP response and client as `source` (another SDK stream)."""
@@ -473,3 +468,33 @@ def pydantic_function_tool(function: Mapping[str, Any], model: Any) -> Any:
 
     defn: Any = dict(function)
     return PydanticFunctionTool(defn, model)
+
+
+# -- pages served locally ----------------------------------------------------------------------------
+class _LocalPager:
+    """Stands in for the SDK client on a page built from our data: the SDK asks it for the next page
+    (`page.get_next_page()`, iteration) with the page's request options, and `fetch` answers from our store."""
+
+    def __init__(self, fetch: Callable[[str, dict[str, Any]], Any]) -> None:
+        self._vertex_fetch = fetch
+
+    def _page(self, model: Any, page: Any, options: Any) -> Any:
+        params = dict(options.params) if isinstance(options.params, Mapping) else {}
+        data = self._vertex_fetch(str(options.url), params)
+        return attach_page(construct_type(type_=page, value=data), client=self, model=model, options=options)
+
+    def _request_api_list(self, model: Any, page: Any, options: Any) -> Any:
+        return self._page(model, page, options)
+
+
+class _AsyncLocalPager(_LocalPager):
+    async def _request_api_list(self, model: Any, page: Any, options: Any) -> Any:  # awaited by the SDK
+        return self._page(model, page, options)
+
+
+def local_list_page(page_cls: Any, model: Any, path: str, params: Mapping[str, Any],
+                    fetch: Callable[[str, dict[str, Any]], Any], *, is_async: bool = False) -> Any:
+    """The first page of a `list()` answered by `fetch(path, params)` (a dict in the page's wire shape); its
+    next pages (by `get_next_page()` or iteration) are answered by `fetch` too, with the SDK's own cursor."""
+    pager = _AsyncLocalPager(fetch) if is_async else _LocalPager(fetch)
+    return pager._page(model, page_cls, list_options(path, params))
