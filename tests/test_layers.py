@@ -16,7 +16,7 @@ PACKAGE = "vertex_openai"
 
 # Lowest first. Units on one line are independent of each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("_exceptions", "_redact", "_endpoints", "_fake_mode", "_locations"),
+    ("_sdk", "_exceptions", "_redact", "_endpoints", "_fake_mode", "_locations"),
     ("_auth",),
     ("_adc",),
     ("_config",),
