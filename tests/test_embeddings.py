@@ -413,3 +413,18 @@ def test_the_quota_fake_throttles_embeddings_and_retry_info_gets_them_through() 
         answer = client.embeddings.create(model="gemini-embedding-001", input=[f"t{i}" for i in range(16)])
     assert len(answer.data) == 16
     assert quota.throttled > 0 and quota.admitted == 16
+
+
+@pytest.mark.parametrize(("kwargs", "error", "words"), [
+    ({"input": []}, ValueError, "empty list"),
+    ({"input": ["ok", None]}, TypeError, r"input\[1\] is a NoneType"),
+    ({"input": b"bytes"}, TypeError, "decode it first"),
+    ({"input": "x", "dimensions": 0}, ValueError, "positive int"),
+    ({"input": "x", "encoding_format": "int8"}, ValueError, "'float' or 'base64'"),
+])
+def test_bad_input_is_refused_before_sending_saying_what_was_wrong(embed: Embed, fake: FakeVertex,
+                                                                  kwargs: dict[str, Any], error: type,
+                                                                  words: str) -> None:
+    with pytest.raises(error, match=words):
+        embed(model="text-embedding-005", **kwargs)
+    assert fake.requests == []
