@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -24,8 +25,9 @@ from typing import IO, Any
 
 import pydantic
 
+from .._endpoints import validate_location, validate_project
 from ..structured import StructuredOutputError
-from ._batch_job import TERMINAL_STATES, BatchApi, endpoints_for, split_gcs_uri
+from ._batch_job import TERMINAL_STATES, BatchApi, check_job_name, endpoints_for, split_gcs_uri
 from ._batch_request import (
     ROW_LABEL,
     gemini_model_path,
@@ -43,6 +45,8 @@ from ._summary import ExtractSummary, Prices
 
 __all__ = ["MAX_BYTES_PER_JOB", "MAX_ROWS_PER_JOB", "run_batch"]
 
+# The row key of a row that is not valid JSON can still be read from its bytes (it is our own label).
+_LABEL_IN_BYTES = re.compile(rb'"' + ROW_LABEL.encode("ascii") + rb'"\s*:\s*"(r[0-9]{1,12})"')
 MAX_ROWS_PER_JOB = 200_000
 MAX_BYTES_PER_JOB = 1_000_000_000
 
@@ -86,7 +90,13 @@ class BatchRun:
         config = getattr(client, "_vertex_config", None)
         if source is None or config is None:
             raise BulkInputError("engine='batch' needs a vertex-openai client (it reuses its Google credentials)")
-        self.location = location or config.target.location
+        self.location = validate_location(location or config.target.location)
+        project = config.target.project
+        if not project:
+            raise BulkInputError(
+                "engine='batch' needs a Google Cloud project for the job names (projects/PROJECT/...): pass "
+                "project= to the client, --project, or set GOOGLE_CLOUD_PROJECT"
+            )
         self.model = model
         if not is_gemini(model) and self.location == "global":
             raise BulkInputError(
@@ -94,7 +104,7 @@ class BatchRun:
                 "endpoint: pass location= / --location with a region that serves the model, e.g. us-central1"
             )
         vertex, storage = endpoints_for(self.location, str(config.target.base_url))
-        self.api = BatchApi(source, vertex, storage, config.target.project, self.location)
+        self.api = BatchApi(source, vertex, storage, validate_project(project), self.location)
         self.gcs = gcs
         self.prompt = prompt
         self.system = system
@@ -122,7 +132,18 @@ class BatchRun:
             return []
         except ValueError:
             raise BulkInputError(f"{self.state_path} is not valid JSON; delete it to submit new jobs") from None
-        return [job for job in jobs if isinstance(job, dict) and "name" in job]
+        if not isinstance(jobs, list):
+            raise BulkInputError(f"{self.state_path} has no list of jobs; delete it to submit new jobs")
+        checked = []
+        for job in jobs:
+            if not isinstance(job, dict) or "name" not in job:
+                continue
+            try:
+                check_job_name(job["name"], str(self.state_path))
+            except ValueError as err:
+                raise BulkInputError(f"{err}; delete {self.state_path} to submit new jobs") from None
+            checked.append(job)
+        return checked
 
     def _save_state(self, jobs: list[dict[str, Any]]) -> None:
         if not jobs:
@@ -185,8 +206,8 @@ class BatchRun:
                     "outputConfig": {"predictionsFormat": "jsonl",
                                      "gcsDestination": {"outputUriPrefix": f"gs://{bucket}/{run}/output-{part.number}"}},
                 }
-                job = self.api.create_job(body)
-                jobs.append({"name": job["name"], "ids": f"gs://{bucket}/{ids_name}", "rows": part.rows})
+                name = self.api.create_job_name(body)
+                jobs.append({"name": name, "ids": f"gs://{bucket}/{ids_name}", "rows": part.rows})
                 self._save_state([*self._load_state(), jobs[-1]])
         finally:
             for part in parts:
@@ -267,27 +288,57 @@ class BatchRun:
             for name in sorted(self.api.list(bucket, prefix.rstrip("/") + "/")):
                 if not name.endswith(".jsonl"):
                     continue
-                for raw in self.api.download_lines(bucket, name):
+                for number, raw in enumerate(self.api.download_lines(bucket, name), 1):
                     if raw.strip():
-                        self._row(json.loads(raw), keys, digests, seen)
+                        self._raw_row(raw, f"gs://{bucket}/{name}:{number}", keys, digests, seen)
         self.summary.missing += sum(1 for key, item_id in keys.items()
                                     if key not in seen and item_id not in self.writer.done)
         error = state.get("error")
         if state.get("state") != "JOB_STATE_SUCCEEDED" and isinstance(error, Mapping) and error.get("message"):
-            sys.stderr.write(f"{job['name']} ended {state.get('state')}: {error.get('message')}\n")
+            # Google's text, kept as it came: whoever shows it on a terminal cleans it first (the CLI does).
+            self.summary.job_errors.append(f"{job['name']} ended {state.get('state')}: {error.get('message')}")
+
+    def _raw_row(self, raw: bytes, where: str, keys: Mapping[str, str], digests: Mapping[str, list[str]],
+                 seen: set[str]) -> None:
+        """One output row, checked on its own: a row that is not a JSON object fails its item (when its row key
+        can still be read from the bytes) or is counted as unreadable; the rows after it are collected as usual."""
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            line = None
+        if isinstance(line, Mapping):
+            self._row(line, keys, digests, seen)
+            return
+        self.summary.unreadable_rows += 1
+        found = _LABEL_IN_BYTES.search(raw)
+        key = found.group(1).decode("ascii") if found else None
+        if key is None or key not in keys or key in seen:
+            return
+        seen.add(key)
+        what = "not JSON" if line is None else f"a JSON {type(line).__name__}, not an object"
+        self._record({"id": keys[key], "ok": False, "error": {
+            "type": "batch_error", "message": f"the batch output row at {where} is {what}"}})
 
     def _row(self, line: Mapping[str, Any], keys: Mapping[str, str], digests: Mapping[str, list[str]],
              seen: set[str]) -> None:
         request = line.get("request") or line.get("body") or {}
-        key = ((request.get("labels") or {}).get(ROW_LABEL) if isinstance(request, Mapping) else None)
-        if key is None:  # not echoed: fall back to the request's digest when it names exactly one row
+        labels = request.get("labels") if isinstance(request, Mapping) else None
+        key = labels.get(ROW_LABEL) if isinstance(labels, Mapping) else None
+        if not isinstance(key, str):  # not echoed: fall back to the request's digest when it names exactly one row
             candidates = [k for k in digests.get(request_digest(request), []) if k not in seen]
             key = candidates[0] if len(candidates) == 1 else None
         if key is None or key not in keys or key in seen:
             return
         seen.add(key)
-        record = {"id": keys[key], **parse_output_line(line, self.validate)}
-        if keys[key] in self.writer.done:
+        try:
+            parsed = parse_output_line(line, self.validate)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as err:
+            parsed = {"ok": False, "error": {"type": "batch_error",
+                                             "message": f"the batch output row is malformed ({type(err).__name__})"}}
+        self._record({"id": keys[key], **parsed})
+
+    def _record(self, record: dict[str, Any]) -> None:
+        if record["id"] in self.writer.done:
             return
         usage = record.get("usage") or {}
         self.summary.prompt_tokens += usage.get("prompt_tokens", 0)
@@ -302,8 +353,13 @@ class BatchRun:
     def run(self, items: Iterable[Item], *, limit: int | None, resume_job: str | None) -> ExtractSummary:
         started = time.monotonic()
         try:
+            if resume_job is not None:
+                try:
+                    check_job_name(resume_job, "resume_job / --resume-job")
+                except ValueError as err:
+                    raise BulkInputError(str(err)) from None
             jobs = self._load_state()
-            if resume_job:
+            if resume_job is not None:
                 if not any(job["name"] == resume_job for job in jobs):
                     jobs.append(self._recover(resume_job))
                 jobs = [job for job in jobs if job["name"] == resume_job]
