@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 from ._batch_job import BatchApiError
 from ._capacity import AdaptiveLimit, CapacityStats
+from ._identity import check_output_is_not_input, run_identity
 from ._items import BulkInputError, Item, Prompt, count_and_check_ids, iter_items, template_fields
 from ._local import LocalRunner
-from ._output import OutputLockedError, ResultWriter, read_results
+from ._output import OutputFileError, OutputLockedError, ResultWriter, ResumeMismatchError, read_results
 from ._progress import Progress, format_summary
 from ._summary import BulkAbortedError, ExtractSummary, Prices
 
@@ -31,8 +32,10 @@ __all__ = [
     "BulkInputError",
     "CapacityStats",
     "ExtractSummary",
+    "OutputFileError",
     "OutputLockedError",
     "Prices",
+    "ResumeMismatchError",
     "aextract",
     "extract",
     "format_summary",
@@ -89,12 +92,17 @@ async def aextract(
     progress: bool = True,
     fsync_interval: float = 1.0,
     check_input: bool = True,
+    allow_mismatch: bool = False,
 ) -> ExtractSummary:
     """Run every item through `parse()` on the local machine; see `extract` for the arguments."""
+    check_output_is_not_input(items, output)
     prepared, total = _prepared_items(items, id_field=id_field, media_field=media_field, prompt=prompt,
                                       check_input=check_input)
     capacity = AdaptiveLimit(concurrency, initial=initial_concurrency)
-    with ResultWriter(output, fsync_interval=fsync_interval) as writer:
+    identity = run_identity(prompt=prompt, response_format=response_format, model=model, system=system,
+                            request_options=request_options)
+    with ResultWriter(output, fsync_interval=fsync_interval, identity=identity, allow_mismatch=allow_mismatch,
+                      engine="local") as writer:
         already = len(writer.done)
         shown = Progress(None if total is None else max(0, total - already), enabled=progress)
         runner = LocalRunner(
@@ -129,14 +137,17 @@ def extract(
     documents, or an iterable of dicts / pydantic objects with an id in `id_field`. prompt: a template
     with `{field}`s or a callable item -> prompt string or messages. concurrency: the ceiling for the
     adaptive concurrency. limit: at most this many new items this run. reask: one re-ask on a reply
-    that does not validate. prices: for the cost estimate. engine="batch" sends the same requests to
-    Vertex AI batch prediction at Google's batch price (options `gcs=`, `location=`, `resume_job=`,
-    `poll_interval=`; see docs/bulk.md); the results land in the same output file.
+    that does not validate. prices: for the cost estimate. allow_mismatch: add to an output that a
+    different job (model, schema, prompt, system, options) produced, instead of refusing.
+    engine="batch" sends the same requests to Vertex AI batch prediction at Google's batch price
+    (options `gcs=`, `location=`, `resume_job=`, `poll_interval=`; see docs/bulk.md); the results
+    land in the same output file.
     """
     if engine == "batch":
         from ._batch import run_batch
 
         check_input = options.pop("check_input", True)
+        check_output_is_not_input(items, output)
         prepared, _ = _prepared_items(items, id_field=options.pop("id_field", "id"),
                                       media_field=options.pop("media_field", None), prompt=prompt,
                                       check_input=check_input)

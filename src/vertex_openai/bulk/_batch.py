@@ -38,6 +38,7 @@ from ._batch_request import (
     response_schema,
     to_gemini_request,
 )
+from ._identity import run_identity
 from ._items import BulkInputError, Item, Prompt, messages_for
 from ._output import ResultWriter
 from ._progress import Progress
@@ -398,9 +399,13 @@ def run_batch(client: Any, items: Iterable[Item], *, prompt: Prompt, response_fo
               prices: Prices | None = None, progress: bool = True, poll_interval: float = 30.0,
               max_rows_per_job: int = MAX_ROWS_PER_JOB, max_bytes_per_job: int = MAX_BYTES_PER_JOB,
               schema_profile: str | None = None, interactive: bool | None = None,
-              display_name: str | None = None, fsync_interval: float = 1.0) -> ExtractSummary:
+              display_name: str | None = None, fsync_interval: float = 1.0,
+              allow_mismatch: bool = False) -> ExtractSummary:
     """Run the items as Vertex AI batch prediction jobs; see the module docstring."""
-    with ResultWriter(output, fsync_interval=fsync_interval) as writer:
+    identity = run_identity(prompt=prompt, response_format=response_format, model=model, system=system,
+                            request_options=request_options)
+    with ResultWriter(output, fsync_interval=fsync_interval, identity=identity, allow_mismatch=allow_mismatch,
+                      engine="batch") as writer:
         run = BatchRun(client, prompt=prompt, response_format=response_format, model=model, writer=writer, gcs=gcs,
                        location=location, system=system, request_options=request_options or {}, progress=progress,
                        poll_interval=poll_interval, max_rows_per_job=max_rows_per_job,

@@ -5,9 +5,9 @@ The token goes only over https to the hosts this engine needs, `aiplatform.googl
 fake); any other URL is refused before a request is built. The check reads the URL's authority as
 plain `host[:port]` and refuses anything else (userinfo, backslashes, percent signs, spaces), so no
 parser can connect somewhere else than the host that was checked. Job names go into URL paths only
-after `check_job_name` (`projects/P/locations/L/batchPredictionJobs/NUMBER`, nothing else). Plain `requests` (already installed with
-google-auth) carries the calls: the GCS JSON API needs three of them (media upload, list, media
-download), which does not justify google-cloud-storage as a dependency.
+after `check_job_name` (`projects/P/locations/L/batchPredictionJobs/NUMBER`, nothing else).
+Plain `requests` (already installed with google-auth) carries the calls: the GCS JSON API needs
+three of them (media upload, list, media download), which does not justify google-cloud-storage.
 """
 
 from __future__ import annotations
