@@ -153,3 +153,67 @@ def test_a_job_name_google_returns_is_checked_too(tmp_path: Path, monkeypatch: p
         with pytest.raises(ValueError, match="not a batch prediction job name"):
             _run(client, tmp_path / "out.jsonl")
         assert [call.method for call in fake.calls if "batchPredictionJobs/" in call.path] == []
+
+
+# -- resume_job belongs to this job ------------------------------------------------------------------------------
+class _Interrupt:
+    """time.sleep for the poll loop: the first call is a Ctrl-C (the run detaches)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, seconds: float) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise KeyboardInterrupt
+
+
+def _detached_job(fake: FakeBatch, out: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> str:
+    client = OpenAI(project=fake.project, location=fake.location, base_url=fake.base_url,
+                    credentials=FakeCredentials())
+    with monkeypatch.context() as patch:
+        patch.setattr("vertex_openai.bulk._batch.time.sleep", _Interrupt())
+        summary = _run(client, out, interactive=False, **options)
+    assert summary.detached
+    return str(summary.jobs[0])
+
+
+def test_resume_job_from_another_input_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeBatch(steps=3) as fake:
+        name = _detached_job(fake, tmp_path / "first.jsonl", monkeypatch)
+        client = OpenAI(project=fake.project, location=fake.location, base_url=fake.base_url,
+                        credentials=FakeCredentials())
+        other_items = [{"id": f"other-{i}", "body": f"other {i}"} for i in range(4)]
+        with pytest.raises(BulkInputError, match="was run on other items"):
+            extract(client, other_items, prompt="Read {body}", response_format=Row, model=MODEL,
+                    output=tmp_path / "other.jsonl", engine="batch", gcs="gs://fake-bucket/jobs",
+                    poll_interval=0.01, progress=False, resume_job=name)
+    assert (tmp_path / "other.jsonl").read_text() == ""
+
+
+def test_resume_job_of_another_prompt_is_refused_unless_asked(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from vertex_openai.bulk import ResumeMismatchError
+
+    with FakeBatch(steps=3) as fake:
+        name = _detached_job(fake, tmp_path / "first.jsonl", monkeypatch)
+        client = OpenAI(project=fake.project, location=fake.location, base_url=fake.base_url,
+                        credentials=FakeCredentials())
+        options: dict[str, Any] = {"prompt": "Summarise {body}", "response_format": Row, "model": MODEL,
+                                   "output": tmp_path / "second.jsonl", "engine": "batch", "poll_interval": 0.01,
+                                   "progress": False, "resume_job": name}
+        with pytest.raises(ResumeMismatchError, match="prompt"):
+            extract(client, _items(4), **options)
+        summary = extract(client, _items(4), allow_mismatch=True, **options)
+        assert summary.succeeded == 4
+
+
+def test_jobs_are_recorded_beside_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with FakeBatch() as fake:
+        client = OpenAI(project=fake.project, location=fake.location, base_url=fake.base_url,
+                        credentials=FakeCredentials())
+        summary = _run(client, out)
+    record = json.loads((tmp_path / "out.jsonl.run.json").read_text())
+    assert record["jobs"] == summary.jobs and record["engines"] == ["batch"]
+    assert record["identity"]["model"] == MODEL and record["identity"]["prompt"].startswith("template ")

@@ -27,7 +27,7 @@ import pydantic
 
 from .._endpoints import validate_location, validate_project
 from ..structured import StructuredOutputError
-from ._batch_job import TERMINAL_STATES, BatchApi, check_job_name, endpoints_for, split_gcs_uri
+from ._batch_job import TERMINAL_STATES, BatchApi, BatchApiError, check_job_name, endpoints_for, split_gcs_uri
 from ._batch_request import (
     ROW_LABEL,
     gemini_model_path,
@@ -40,7 +40,7 @@ from ._batch_request import (
 )
 from ._identity import run_identity
 from ._items import BulkInputError, Item, Prompt, messages_for
-from ._output import ResultWriter
+from ._output import ResultWriter, ResumeMismatchError, id_digest
 from ._progress import Progress
 from ._summary import ExtractSummary, Prices
 
@@ -86,7 +86,9 @@ class BatchRun:
     def __init__(self, client: Any, *, prompt: Prompt, response_format: Any, model: str, writer: ResultWriter,
                  gcs: str | None, location: str | None, system: str | None, request_options: Mapping[str, Any],
                  progress: bool, poll_interval: float, max_rows_per_job: int, max_bytes_per_job: int,
-                 schema_profile: str | None, interactive: bool | None, display_name: str | None) -> None:
+                 schema_profile: str | None, interactive: bool | None, display_name: str | None,
+                 allow_mismatch: bool = False) -> None:
+        self.allow_mismatch = allow_mismatch
         source = getattr(client, "token_source", None)
         config = getattr(client, "_vertex_config", None)
         if source is None or config is None:
@@ -189,6 +191,8 @@ class BatchRun:
             if current is None or current.rows >= self.max_rows or current.input.tell() + len(data) > self.max_bytes:
                 current = _Part(len(parts))
                 parts.append(current)
+                identity = (self.writer.record or {}).get("identity")
+                current.ids.write((json.dumps({"identity": identity}) + "\n").encode("utf-8"))
             current.input.write(data)
             current.ids.write((json.dumps({"key": key, "id": item.id, "digest": digest}) + "\n").encode("utf-8"))
             current.rows += 1
@@ -209,6 +213,7 @@ class BatchRun:
                 }
                 name = self.api.create_job_name(body)
                 jobs.append({"name": name, "ids": f"gs://{bucket}/{ids_name}", "rows": part.rows})
+                self.writer.note_jobs([name])
                 self._save_state([*self._load_state(), jobs[-1]])
         finally:
             for part in parts:
@@ -270,15 +275,47 @@ class BatchRun:
 
     # -- collecting ------------------------------------------------------------------------------------------
     def _manifest(self, uri: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+        keys, digests, _ = self._read_manifest(uri)
+        return keys, digests
+
+    def _read_manifest(self, uri: str) -> tuple[dict[str, str], dict[str, list[str]], Any]:
+        """(row key → id, request digest → row keys, the identity of the run that wrote it or None)."""
         bucket, name = split_gcs_uri(uri)
         keys: dict[str, str] = {}
         digests: dict[str, list[str]] = {}
-        for raw in self.api.download_lines(bucket, name):
-            if raw.strip():
+        identity: Any = None
+        for number, raw in enumerate(self.api.download_lines(bucket, name), 1):
+            if not raw.strip():
+                continue
+            try:
                 row = json.loads(raw)
-                keys[row["key"]] = row["id"]
-                digests.setdefault(row["digest"], []).append(row["key"])
-        return keys, digests
+                if "identity" in row:
+                    identity = row["identity"]
+                    continue
+                keys[str(row["key"])] = str(row["id"])
+                digests.setdefault(str(row["digest"]), []).append(str(row["key"]))
+            except (ValueError, TypeError, KeyError):
+                raise BatchApiError(f"{uri}:{number}: not a row of a vertex-openai job manifest") from None
+        return keys, digests, identity
+
+    def _check_foreign_job(self, job: Mapping[str, Any], items: Iterable[Item]) -> None:
+        """A job this output has no record of must come from the same job and the same items."""
+        keys, _, identity = self._read_manifest(str(job["ids"]))
+        ours = (self.writer.record or {}).get("identity")
+        if identity is not None and ours is not None and identity != ours and not self.allow_mismatch:
+            changed = sorted(k for k in set(identity) | set(ours) if identity.get(k) != ours.get(k))
+            raise ResumeMismatchError(
+                f"{job['name']} was run with a different {', '.join(changed)}; collecting it here would mix two "
+                "jobs' rows in one output: run the command that started it, or pass allow_mismatch=True "
+                "(--allow-mismatch)"
+            )
+        wanted = {id_digest(item.id) for item in items}
+        foreign = [item_id for item_id in keys.values() if id_digest(item_id) not in wanted]
+        if foreign:
+            raise BulkInputError(
+                f"{job['name']} was run on other items: {len(foreign)} of its {len(keys)} ids are not in this "
+                f"input (e.g. {foreign[0]!r}); run --resume-job with the input that started it"
+            )
 
     def _collect(self, job: dict[str, Any], state: Mapping[str, Any]) -> None:
         keys, digests = self._manifest(job["ids"])
@@ -362,7 +399,11 @@ class BatchRun:
             jobs = self._load_state()
             if resume_job is not None:
                 if not any(job["name"] == resume_job for job in jobs):
-                    jobs.append(self._recover(resume_job))
+                    recovered = self._recover(resume_job)
+                    if resume_job not in self.writer.recorded_jobs:
+                        self._check_foreign_job(recovered, items)
+                    self.writer.note_jobs([resume_job])
+                    jobs.append(recovered)
                 jobs = [job for job in jobs if job["name"] == resume_job]
             elif not jobs:
                 jobs = self._submit(items, limit)
@@ -410,7 +451,7 @@ def run_batch(client: Any, items: Iterable[Item], *, prompt: Prompt, response_fo
                        location=location, system=system, request_options=request_options or {}, progress=progress,
                        poll_interval=poll_interval, max_rows_per_job=max_rows_per_job,
                        max_bytes_per_job=max_bytes_per_job, schema_profile=schema_profile, interactive=interactive,
-                       display_name=display_name)
+                       display_name=display_name, allow_mismatch=allow_mismatch)
         summary = run.run(items, limit=limit, resume_job=resume_job)
     if prices is not None:
         summary.cost = prices.cost(summary.prompt_tokens, summary.completion_tokens)
