@@ -51,16 +51,16 @@ def _check_prompt(prompt: Any) -> None:
 
 
 def _prepared_items(items: Any, *, id_field: str, media_field: str | None, prompt: Prompt,
-                    check_input: bool) -> tuple[Iterable[Item], int | None]:
+                    check_input: bool, follow_links: bool = False) -> tuple[Iterable[Item], int | None]:
     """The items to run and their count; a path or a sequence is checked in full before anything is sent."""
     _check_prompt(prompt)
     reiterable = isinstance(items, (str, os.PathLike, list, tuple))
     if not reiterable or not check_input:
-        return iter_items(items, id_field=id_field, media_field=media_field), None
+        return iter_items(items, id_field=id_field, media_field=media_field, follow_links=follow_links), None
     fields = template_fields(prompt) if isinstance(prompt, str) else []
 
     def checked() -> Iterable[Item]:
-        for item in iter_items(items, id_field=id_field, media_field=media_field):
+        for item in iter_items(items, id_field=id_field, media_field=media_field, follow_links=follow_links):
             missing = [name for name in fields if name not in item.fields]
             if missing:
                 raise BulkInputError(f"{item.where}: item {item.id!r} has no field {missing[0]!r}, "
@@ -68,7 +68,7 @@ def _prepared_items(items: Any, *, id_field: str, media_field: str | None, promp
             yield item
 
     total = count_and_check_ids(checked())
-    return iter_items(items, id_field=id_field, media_field=media_field), total
+    return iter_items(items, id_field=id_field, media_field=media_field, follow_links=follow_links), total
 
 
 async def aextract(
@@ -93,11 +93,12 @@ async def aextract(
     fsync_interval: float = 1.0,
     check_input: bool = True,
     allow_mismatch: bool = False,
+    follow_links: bool = False,
 ) -> ExtractSummary:
     """Run every item through `parse()` on the local machine; see `extract` for the arguments."""
     check_output_is_not_input(items, output)
     prepared, total = _prepared_items(items, id_field=id_field, media_field=media_field, prompt=prompt,
-                                      check_input=check_input)
+                                      check_input=check_input, follow_links=follow_links)
     capacity = AdaptiveLimit(concurrency, initial=initial_concurrency)
     identity = run_identity(prompt=prompt, response_format=response_format, model=model, system=system,
                             request_options=request_options)
@@ -138,7 +139,8 @@ def extract(
     with `{field}`s or a callable item -> prompt string or messages. concurrency: the ceiling for the
     adaptive concurrency. limit: at most this many new items this run. reask: one re-ask on a reply
     that does not validate. prices: for the cost estimate. allow_mismatch: add to an output that a
-    different job (model, schema, prompt, system, options) produced, instead of refusing.
+    different job (model, schema, prompt, system, options) produced, instead of refusing. follow_links:
+    let a folder input's links point outside the folder (refused by default).
     engine="batch" sends the same requests to Vertex AI batch prediction at Google's batch price
     (options `gcs=`, `location=`, `resume_job=`, `poll_interval=`; see docs/bulk.md); the results
     land in the same output file.
@@ -150,7 +152,7 @@ def extract(
         check_output_is_not_input(items, output)
         prepared, _ = _prepared_items(items, id_field=options.pop("id_field", "id"),
                                       media_field=options.pop("media_field", None), prompt=prompt,
-                                      check_input=check_input)
+                                      check_input=check_input, follow_links=options.pop("follow_links", False))
         return run_batch(client, prepared, prompt=prompt, response_format=response_format, model=model,
                          output=output, **options)
     if engine != "local":
