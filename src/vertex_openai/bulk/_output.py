@@ -294,9 +294,12 @@ class ResultWriter:
             return
         data = (json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode("utf-8")
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as err:  # a full disk, a file-size limit: say which file
+            raise OSError(err.errno, err.strerror, str(self.path)) from None
         self.done.add(item_id, bool(record.get("ok")))
         self._unsynced = True
         if time.monotonic() - self._last_sync >= self.fsync_interval:
