@@ -137,6 +137,22 @@ def test_output_in_a_read_only_folder(fake: FakeVertex, env: dict[str, str], wor
     assert result.returncode == 2 and "Permission denied" in _one_line(result.stderr)
 
 
+def test_an_unwritable_output_is_one_line(fake: FakeVertex, env: dict[str, str], work: Path,
+                                         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """As the read-only folder above, for runs as root (which may write anywhere): the open itself is refused."""
+    real_open = os.open
+
+    def refuse(path: Any, flags: int, *args: Any) -> int:
+        if str(path).endswith("out.jsonl"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr("vertex_openai.bulk._output.os.open", refuse)
+    result = run_in_process(_args(work, fake.base_url), env, monkeypatch, capsys)
+    line = _one_line(result.stderr)
+    assert result.returncode == 2 and line.endswith("file error: " + str(work / "out.jsonl") + ": Permission denied")
+
+
 def test_output_to_dev_stdout_in_a_pipe_neither_hangs_nor_makes_a_lock_file(fake: FakeVertex, env: dict[str, str],
                                                                             work: Path) -> None:
     existed = Path("/dev/stdout.lock").exists()
