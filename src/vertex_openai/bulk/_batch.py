@@ -8,6 +8,11 @@ by the row key the output echoes (never by position). The jobs are remembered in
 so running the same command again (or `resume_job=NAME`) collects them instead of submitting anew.
 Ctrl-C on a terminal asks whether to cancel the jobs or detach; without a terminal it detaches.
 A cancelled job's completed rows are collected like any other.
+
+Job names (from `resume_job`, the state file or Google's reply) are checked before they go into a URL;
+a job the output's run record does not know must carry this run's identity in its manifest and only
+ids of this input. Output rows are read one at a time: a bad row fails its own item (or is counted
+as unreadable), never the collection.
 """
 
 from __future__ import annotations

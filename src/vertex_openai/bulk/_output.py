@@ -151,17 +151,23 @@ def _lock(fd: int, path: Path) -> None:
         ) from None
 
 
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    """`size` bytes at `offset` (os.pread is POSIX-only; appends ignore the position, so seeking is harmless)."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
 def _repair_tail(fd: int) -> int:
     """Cut a torn last line (no trailing newline); return how many bytes were removed."""
     size = os.fstat(fd).st_size
-    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+    if size == 0 or _read_at(fd, 1, size - 1) == b"\n":
         return 0
     block = 1 << 16
     position = size
     keep = 0
     while position > 0:
         start = max(0, position - block)
-        newline = os.pread(fd, position - start, start).rfind(b"\n")
+        newline = _read_at(fd, position - start, start).rfind(b"\n")
         if newline >= 0:
             keep = start + newline + 1
             break
