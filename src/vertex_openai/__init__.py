@@ -2,8 +2,9 @@
 
 `vertex_openai_client(project, location)` returns an `openai.OpenAI` (a subclass, as `openai.AzureOpenAI` is) that
 sends its requests to Vertex AI with a Google token it keeps fresh; `async_vertex_openai_client()` returns an
-`openai.AsyncOpenAI`. Existing code changes its import (`from vertex_openai import OpenAI`) and its model id
-(`gemini-2.5-flash` instead of an OpenAI model). Example::
+`openai.AsyncOpenAI`. It serves `chat.completions`, `responses` and `embeddings` (Google's embedding models).
+Existing code changes its import (`from vertex_openai import OpenAI`) and its model id (`gemini-2.5-flash` instead
+of an OpenAI model). Example::
 
     from vertex_openai import vertex_openai_client
 
