@@ -313,6 +313,27 @@ def test_resource_transport_and_list_seams(fake: FakeVertex) -> None:
         assert len(fake.requests) == sent  # nothing sent for retrieve, list pages, delete
 
 
+def test_resource_post_to_an_absolute_url_with_a_post_parser(fake: FakeVertex) -> None:
+    from openai.types import CreateEmbeddingResponse
+
+    with touchpoint("resource _post(absolute url, body, cast_to, options); make_request_options(post_parser=)"):
+        client = _client(fake)
+        url = fake.base_url.replace("/endpoints/openapi", "/publishers/google/models/text-embedding-005:predict")
+        seen: list[int] = []
+
+        def parser(answer: Any) -> Any:
+            seen.append(len(answer.data))
+            return answer
+
+        options = _sdk.make_request_options(extra_headers={"x-contract": "1"}, post_parser=parser)
+        answer = _sdk.resource_post(client.embeddings, url, body={"instances": [{"content": "a"}]},
+                                    cast_to=CreateEmbeddingResponse, options=options)
+        assert isinstance(answer, CreateEmbeddingResponse) and seen == [1]
+        [sent] = fake.requests
+        assert sent.path.endswith("/text-embedding-005:predict") and sent.token_valid
+        assert sent.headers["x-contract"] == "1"
+
+
 def test_raw_response_protocol(fake: FakeVertex) -> None:
     with touchpoint("RAW_RESPONSE_HEADER; raw-response objects (__dict__, parse())"):
         assert _sdk.RAW_RESPONSE_HEADER == "X-Stainless-Raw-Response"

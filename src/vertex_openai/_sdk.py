@@ -28,7 +28,7 @@ This module imports only `openai`, `httpx` and (lazily) `httpx2`. Majors: 1 = 1.
 | `_models.construct_type` | SDK models from our JSON, unvalidated | 1 2 3 | contract fails |
 | `_base_client.make_request_options` | the options `responses.create` posts | 1 2 3 | contract fails |
 | resource `__init__(client)`, `_client` | `client.responses` subclasses the SDK's | 1 2 3 | contract fails |
-| resource `_post` `_get` `_delete` | the Responses bridge instead of HTTP | 1 2 3 | contract fails |
+| resource `_post` `_get` `_delete` | the Responses bridge; embeddings' `:predict` posts | 1 2 3 | contract fails |
 | resource `_get_api_list` | `input_items.list` from the store | 1 2 3 | contract fails |
 | page `_set_private_attributes`; `_client._request_api_list` | next pages from store | 1 2 3 | contract fails |
 | `_base_client.AsyncPaginator`, its `_get_page` | `await`/`async for` on a local page | 1 2 3 | contract fails |
@@ -84,6 +84,7 @@ __all__ = [
     "placeholder_request",
     "pydantic_function_tool",
     "resource_client",
+    "resource_post",
     "response_validation_error",
     "route_resource",
     "safe_request",
@@ -411,6 +412,12 @@ def route_resource(resource: Any, *, post: Any, get: Any, delete: Any) -> None:
     resource._post = post
     resource._get = get
     resource._delete = delete
+
+
+def resource_post(resource: Any, url: str, *, body: object, cast_to: type, options: Any) -> Any:
+    """POST through a resource's own client (`resource._post`): the SDK's request, auth, retries, errors and
+    parsing (a coroutine on an async resource). `url` may be absolute; `options` from `make_request_options`."""
+    return resource._post(url, body=body, cast_to=cast_to, options=options)
 
 
 def serve_list_locally(resource: Any, lister: Any) -> None:
