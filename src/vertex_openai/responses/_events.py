@@ -179,7 +179,7 @@ class StreamTranslator:
         part = current.parts[index]
         prefix, field_name = _PART_EVENTS[part["type"]]
         at = {"item_id": current.item_id, "output_index": current.index, "content_index": index}
-        extra = {"logprobs": []} if part["type"] == "output_text" else {}
+        extra: dict[str, Any] = {"logprobs": []} if part["type"] == "output_text" else {}
         return [self._event(f"{prefix}.done", **{field_name: part[field_name]}, **extra, **at),
                 self._event("response.content_part.done", part=dict(part), **at)]
 
@@ -206,7 +206,7 @@ class StreamTranslator:
                                       part=dict(current.parts[-1])))
         part = current.parts[-1]
         part[field_name] += text
-        extra = {"logprobs": []} if kind == "output_text" else {}
+        extra: dict[str, Any] = {"logprobs": []} if kind == "output_text" else {}
         events.append(self._event(f"{prefix}.delta", item_id=current.item_id, output_index=current.index,
                                   content_index=len(current.parts) - 1, delta=text, **extra))
         return events
