@@ -168,7 +168,7 @@ def test_carrier_round_trip_and_foreign_content_is_ignored() -> None:
     text = encode_carrier({"call_1": SIG})
     assert text.startswith(PREFIX) and json.dumps(SIG) not in text
     assert decode_carrier(text) == {"call_1": SIG}
-    assert decode_carrier("gAAAAABopenai-encrypted") == {} and decode_carrier(PREFIX + "%%%") == {}
+    assert decode_carrier("gAAAAABopenai-encrypted") == {}  # another provider's encrypted reasoning
     assert decode_carrier(None) == {}
 
 
