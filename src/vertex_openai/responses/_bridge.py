@@ -7,6 +7,7 @@ the client's `chat.completions.create`, never with a request to a `/responses` U
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 import typing
@@ -16,7 +17,7 @@ from typing import Any
 from ._errors import ResponsesNotSupportedError
 from ._output import build_response, new_id, response_from_completion
 from ._params import ChatPlan, plan_chat_request
-from ._store import ResponseStore, StoredResponse
+from ._store import ResponseStore
 
 __all__ = ["Bridge", "refuse"]
 
@@ -40,7 +41,7 @@ def refuse(feature: str, alternative: str) -> typing.NoReturn:
 
 def _input_item_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """An input item as `input_items.list` shows it (ids and statuses filled in, string content as parts)."""
-    data = dict(item)
+    data = copy.deepcopy(dict(item))  # the page is the caller's to change
     kind = data.get("type") or "message"
     data["type"] = kind
     if kind == "message":
@@ -85,7 +86,7 @@ class Bridge:
         if stream:
             refuse("responses.retrieve(stream=True) / responses.stream(response_id=...)",
                    "Responses are complete when they are stored; use responses.retrieve(id) without stream.")
-        return self.store.get(response_id).response
+        return self.store.response_copy(response_id)
 
     def delete(self, path: str) -> None:
         self.store.delete(self.response_id_of(path))
@@ -113,10 +114,13 @@ class Bridge:
     # -- create --------------------------------------------------------------------------------------------
     def plan(self, body: Mapping[str, Any], options: Mapping[str, Any]) -> ChatPlan:
         previous = body.get("previous_response_id")
-        history = self.store.get(previous).conversation if previous else None
+        parent = self.store.get(previous) if previous else None
         extra_json = options.get("extra_json")
-        return plan_chat_request(body, history=history, signatures=self.store.signature,
+        plan = plan_chat_request(body, history=parent.conversation if parent is not None else None,
+                                 signatures=self.store.signature,
                                  extra_json=extra_json if isinstance(extra_json, Mapping) else None)
+        plan.parent = parent
+        return plan
 
     @staticmethod
     def request_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,5 +149,5 @@ class Bridge:
         self.store.remember_signatures(signed)
         if body.get("store") is False:
             return
-        conversation = [*plan.conversation, assistant] if assistant is not None else list(plan.conversation)
-        self.store.put(response.id, StoredResponse(response, plan.input_items, conversation))
+        added = (*plan.added, assistant) if assistant is not None else tuple(plan.added)
+        self.store.add(response.id, response.model_copy(deep=True), tuple(plan.input_items), added, plan.parent)

@@ -79,10 +79,12 @@ class ChatPlan:
     """What to send to `chat.completions.create` and what the Response must echo."""
 
     kwargs: dict[str, Any]
-    conversation: list[dict[str, Any]]  # earlier turns + this input, without instructions (what the store keeps)
+    conversation: list[dict[str, Any]]  # earlier turns + this input, without instructions
     input_items: list[dict[str, Any]]  # this request's input as items (for input_items.list)
     echo: dict[str, Any] = field(default_factory=dict)
     want_summary: bool = False
+    added: list[dict[str, Any]] = field(default_factory=list)  # this input's messages (what the store adds)
+    parent: Any = None  # the stored entry this request continues (previous_response_id), if any
 
 
 def _as_dict(value: Any) -> Any:
@@ -183,18 +185,20 @@ def _user_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
 class _Builder:
     """Turns input items into chat messages, folding function calls into assistant messages.
 
-    `known_calls` holds the call ids a `function_call_output` may answer (the earlier conversation's and those
-    of the function calls already added).
+    A `function_call_output` must answer a call of the function calls already added or of `history` (the
+    earlier conversation, searched only when needed).
     """
 
     def __init__(self, found: Mapping[str, Any], lookup: Callable[[str], Any] | None, where: str = "input",
-                 known_calls: set[str] | None = None) -> None:
+                 history: list[dict[str, Any]] | None = None) -> None:
         self.messages: list[dict[str, Any]] = []
         self.items: list[dict[str, Any]] = []
         self.found = found
         self.lookup = lookup
         self.where = where
-        self.known_calls = known_calls if known_calls is not None else set()
+        self.known_calls: set[str] = set()
+        self.history = history or []
+        self.history_calls: set[str] | None = None
 
     def signature(self, key: str) -> Any:
         if not key:
@@ -277,8 +281,8 @@ class _Builder:
 
     def _function_call_output(self, item: Mapping[str, Any], where: str) -> None:
         call_id = required_str(item, "call_id", where)
-        if call_id not in self.known_calls:
-            known = ", ".join(repr(c) for c in sorted(self.known_calls)) or "none"
+        if call_id not in self.known_calls and call_id not in self._history_calls():
+            known = ", ".join(repr(c) for c in sorted(self.known_calls | self._history_calls())) or "none"
             raise InvalidInputError(
                 f"{where}.call_id", "the call_id of a function_call earlier in the conversation", call_id,
                 f"No function_call with call_id {call_id!r} precedes it (calls in this conversation: {known}); "
@@ -289,6 +293,11 @@ class _Builder:
         text = output if isinstance(output, str) else _text_of(output, f"{where}.output",
                                                                "a function_call_output")
         self.messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
+
+    def _history_calls(self) -> set[str]:
+        if self.history_calls is None:
+            self.history_calls = _calls_in(self.history)
+        return self.history_calls
 
 
 def _calls_in(messages: list[dict[str, Any]]) -> set[str]:
@@ -417,7 +426,7 @@ def plan_chat_request(
         data = _as_dict(item)
         if isinstance(data, Mapping) and data.get("type") == "reasoning":
             found.update(decode_carrier(data.get("encrypted_content"), f"input[{position}].encrypted_content"))
-    builder = _Builder(found, signatures, known_calls=_calls_in(history or []))
+    builder = _Builder(found, signatures, history=history)
     for position, item in enumerate(items):
         builder.add(item, position)
     conversation = [*(history or []), *builder.messages]
@@ -463,4 +472,4 @@ def plan_chat_request(
     echo["tool_choice"] = _as_dict(body["tool_choice"]) if body.get("tool_choice") is not None else "auto"
     echo["parallel_tool_calls"] = body["parallel_tool_calls"] if body.get("parallel_tool_calls") is not None else True
     return ChatPlan(kwargs=kwargs, conversation=conversation, input_items=builder.items, echo=echo,
-                    want_summary=want_summary)
+                    want_summary=want_summary, added=builder.messages)
