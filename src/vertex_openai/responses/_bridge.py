@@ -17,6 +17,7 @@ from typing import Any
 from ._errors import ResponsesNotSupportedError
 from ._output import build_response, new_id, response_from_completion
 from ._params import ChatPlan, plan_chat_request
+from ._parsing import parse_tolerantly
 from ._store import ResponseStore
 
 __all__ = ["Bridge", "refuse"]
@@ -137,12 +138,12 @@ class Bridge:
     def finish(self, completion: Any, plan: ChatPlan, body: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
         data, assistant, signed = response_from_completion(
             completion, plan.echo, response_id=new_id("resp"), created_at=int(time.time()),
-            want_summary=plan.want_summary,
+            want_summary=plan.want_summary, json_output=plan.json_output,
         )
         response = build_response(data)
         self.remember(response, plan, assistant, signed, body)
         parser = options.get("post_parser")
-        return parser(response) if callable(parser) else response
+        return parse_tolerantly(parser, response) if callable(parser) else response
 
     def remember(self, response: Any, plan: ChatPlan, assistant: dict[str, Any] | None, signed: dict[str, Any],
                  body: Mapping[str, Any]) -> None:

@@ -31,6 +31,7 @@ from ._output import (
     text_part,
     usage_dict,
 )
+from ._parsing import FenceStripper
 
 __all__ = ["StreamTranslator"]
 
@@ -59,6 +60,7 @@ class StreamTranslator:
     model: str
     echo: dict[str, Any]
     want_summary: bool
+    json_output: bool = False  # the request asked for JSON: one fence around the whole answer is removed
     created_at: float = field(default_factory=lambda: int(time.time()))
     sequence: int = 0
     output: list[dict[str, Any]] = field(default_factory=list)
@@ -73,6 +75,7 @@ class StreamTranslator:
     _message_ids: list[str] = field(default_factory=list)
     _finish_reason: Any = None
     _usage: Any = None
+    _fence: FenceStripper = field(default_factory=FenceStripper)
 
     def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
         event = {"type": kind, "sequence_number": self.sequence, **fields}
@@ -146,8 +149,9 @@ class StreamTranslator:
             extra = extra_of(delta)
             if extra is not None:
                 self._message_extra = extra
-            if delta.content:
-                events += self._content("output_text", delta.content)
+            text = self._fence.feed(delta.content) if self.json_output and delta.content else delta.content
+            if text:
+                events += self._content("output_text", text)
             refusal = getattr(delta, "refusal", None)
             if isinstance(refusal, str) and refusal:
                 events += self._content("refusal", refusal)
@@ -248,7 +252,9 @@ class StreamTranslator:
     def finish(self) -> list[dict[str, Any]]:
         """Close the open item and emit `response.completed` / `.incomplete` / `.failed` with the whole Response."""
         status, incomplete = status_for(self._finish_reason)
-        events = self._close("completed" if status == "completed" else "incomplete")
+        rest = self._fence.flush() if self.json_output else ""
+        events = self._content("output_text", rest) if rest else []
+        events += self._close("completed" if status == "completed" else "incomplete")
         for item_id in self._message_ids:  # a message signature that came after its text began
             if self._message_extra is not None and item_id not in self.signed:
                 self.signed[item_id] = self._message_extra

@@ -14,6 +14,7 @@ from typing import Any
 from openai.types.responses import Response
 
 from ._models import response_model
+from ._parsing import strip_fence
 from ._signatures import encode_carrier
 
 __all__ = [
@@ -165,9 +166,13 @@ def assistant_message(text: str | None, refusal: str | None, calls: list[dict[st
 
 
 def response_from_completion(
-    completion: Any, echo: dict[str, Any], *, response_id: str, created_at: float, want_summary: bool
+    completion: Any, echo: dict[str, Any], *, response_id: str, created_at: float, want_summary: bool,
+    json_output: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(response dict, assistant chat message, {key: extra_content} to remember) for one chat completion."""
+    """(response dict, assistant chat message, {key: extra_content} to remember) for one chat completion.
+
+    `json_output`: the request asked for JSON, so one fence around the whole answer is removed.
+    """
     choice = completion.choices[0] if completion.choices else None
     message = choice.message if choice is not None else None
     status, incomplete = status_for(choice.finish_reason if choice is not None else None)
@@ -182,6 +187,8 @@ def response_from_completion(
         if want_summary and isinstance(thoughts, str) and thoughts:
             output.append(reasoning_item(new_id("rs"), thoughts))
         text, refusal = message.content, message.refusal
+        if json_output and isinstance(text, str):
+            text = strip_fence(text)
         message_extra = extra_of(message)
         if text or refusal:
             item_id = new_id("msg")

@@ -85,6 +85,7 @@ class ChatPlan:
     want_summary: bool = False
     added: list[dict[str, Any]] = field(default_factory=list)  # this input's messages (what the store adds)
     parent: Any = None  # the stored entry this request continues (previous_response_id), if any
+    json_output: bool = False  # text.format asks for JSON (json_schema / json_object)
 
 
 def _as_dict(value: Any) -> Any:
@@ -472,4 +473,4 @@ def plan_chat_request(
     echo["tool_choice"] = _as_dict(body["tool_choice"]) if body.get("tool_choice") is not None else "auto"
     echo["parallel_tool_calls"] = body["parallel_tool_calls"] if body.get("parallel_tool_calls") is not None else True
     return ChatPlan(kwargs=kwargs, conversation=conversation, input_items=builder.items, echo=echo,
-                    want_summary=want_summary, added=builder.messages)
+                    want_summary=want_summary, added=builder.messages, json_output=response_format is not None)
