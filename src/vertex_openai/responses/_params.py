@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import mimetypes
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,12 @@ _REFUSAL_HELP = {
 
 # Budgets Google documents for reasoning_effort on Gemini 2.5; Gemini 3 takes a thinking_level instead.
 _EFFORT_BUDGET = {"none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576}
-_THOUGHT_MARKER = "thought"
+
+
+def thought_marker() -> str:
+    """A fresh `thought_tag_marker` per request: answer text cannot contain it by accident (a fixed tag such as
+    `thought` would turn an answer's own `<thought>…</thought>` into a reasoning summary)."""
+    return f"thought-{os.urandom(8).hex()}"
 
 
 @dataclass
@@ -390,7 +396,7 @@ def _thinking(reasoning: Mapping[str, Any], model: str) -> tuple[dict[str, Any],
             config["thinking_level"] = "low" if effort in ("none", "minimal") else effort
         elif effort in _EFFORT_BUDGET:
             config["thinking_budget"] = _EFFORT_BUDGET[effort]
-    return {}, {"thinking_config": config, "thought_tag_marker": _THOUGHT_MARKER}, True
+    return {}, {"thinking_config": config, "thought_tag_marker": thought_marker()}, True
 
 
 def _merge_google(extra_json: Mapping[str, Any] | None, google: Mapping[str, Any]) -> dict[str, Any] | None:
