@@ -37,6 +37,7 @@ from .._sdk import (
 from ._bridge import Bridge, refuse
 from ._events import StreamTranslator
 from ._models import event_model, response_model
+from ._native import is_native
 from ._output import new_id
 from ._params import ChatPlan
 from ._parsing import tolerant_stream_manager
@@ -227,6 +228,8 @@ class Responses(_BridgedResource, _SDKResponses):  # type: ignore[misc]
 
         @wraps(_SDKResponses.create)
         def create(self, **kwargs: Any) -> Any:
+            if is_native(kwargs.get("model")):  # the SDK's own request, for Vertex's native endpoint
+                return _SDKResponses.create(self, **kwargs)
             body, options = _direct_request(kwargs, _SYNC_NAMES)
             return self._bridge_post("/responses", body=body, options=options, stream=bool(body.get("stream")))
 
@@ -236,6 +239,9 @@ class Responses(_BridgedResource, _SDKResponses):  # type: ignore[misc]
 
     def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
                      stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
+        if path == "/responses" and isinstance(body, Mapping) and is_native(body.get("model")):
+            return resource_client(self).post(path, cast_to=cast_to, body=body, options=options, stream=stream,
+                                              stream_cls=stream_cls)
         self._bridge.check_post(path, options)
         body = body or {}
         plan = self._bridge.plan(body, options)
@@ -274,6 +280,8 @@ class AsyncResponses(_BridgedResource, _SDKAsyncResponses):  # type: ignore[misc
 
         @wraps(_SDKAsyncResponses.create)
         async def create(self, **kwargs: Any) -> Any:
+            if is_native(kwargs.get("model")):
+                return await _SDKAsyncResponses.create(self, **kwargs)
             body, options = _direct_request(kwargs, _ASYNC_NAMES)
             return await self._bridge_post("/responses", body=body, options=options,
                                            stream=bool(body.get("stream")))
@@ -284,6 +292,9 @@ class AsyncResponses(_BridgedResource, _SDKAsyncResponses):  # type: ignore[misc
 
     async def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
                            stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
+        if path == "/responses" and isinstance(body, Mapping) and is_native(body.get("model")):
+            return await resource_client(self).post(path, cast_to=cast_to, body=body, options=options,
+                                                    stream=stream, stream_cls=stream_cls)
         self._bridge.check_post(path, options)
         body = body or {}
         plan = self._bridge.plan(body, options)
