@@ -99,8 +99,8 @@ def usage_dict(usage: Any) -> dict[str, Any]:
     }
 
 
-NO_FINISH_REASON = ("The chat stream ended without a finish reason (Google closed it before the answer was "
-                    "finished); the output holds what arrived. Retry the request.")
+NO_FINISH_REASON = ("The chat answer ended without a finish reason (Google closed the stream before the answer "
+                    "was finished, or sent no choice); the output holds what arrived. Retry the request.")
 
 
 def status_for(finish_reason: Any) -> tuple[str, dict[str, Any] | None]:
