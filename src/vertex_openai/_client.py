@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 from openai import NOT_GIVEN, NotGiven, Timeout
+from openai.types import CreateEmbeddingResponse
 from typing_extensions import Unpack
 
 from ._auth import TokenSource
@@ -45,6 +46,7 @@ from ._sdk import (
     set_custom_headers,
 )
 from ._sdk import http_client as sdk_http_client
+from .embeddings._wire import native_answer
 from .responses._store import ResponseStore
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     from google.auth.credentials import Credentials
     from typing_extensions import Self
 
+    from .embeddings._resource import AsyncEmbeddings, Embeddings
     from .responses._resource import AsyncResponses, Responses
 
     # The http_client the SDK sends with: httpx on openai 1.x/2.x; httpx2 (or a user's httpx) on 3.x.
@@ -193,11 +196,25 @@ class _VertexClientMixin:
         return exc
 
     def _vertex_response_data(self, data: object, cast_to: Any, response: Any) -> object:
+        if cast_to is CreateEmbeddingResponse:
+            data = self._vertex_embedding_data(data, response)
         # Google's chat-completion quirks (tool-call deltas without index, "" ids...) made OpenAI-shaped.
         return normalize_response_data(data, cast_to, response)
 
     def _vertex_prepare_options(self, options: Any) -> Any:
         return prepare_json_body(options, self._vertex_config)
+
+    def _vertex_embedding_data(self, data: object, response: Any) -> object:
+        """Google's native `:predict` answer as OpenAI's embeddings list; any other answer unchanged."""
+        try:
+            path = response.request.url.path
+        except RuntimeError:
+            return data
+        try:
+            answer = native_answer(data, path)
+        except ValueError as err:
+            raise response_validation_error(response, data, str(err)) from err
+        return data if answer is None else answer
 
     def copy(  # type: ignore[override]
         self,
@@ -306,7 +323,8 @@ class _VertexClientMixin:
 
 
 class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignore[misc]
-    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
+    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`; every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -330,7 +348,8 @@ class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignor
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -342,8 +361,16 @@ class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignor
         )
 
     @cached_property
+    def embeddings(self) -> Embeddings:  # type: ignore[override]
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (the docs'
+        embeddings.html)."""
+        from .embeddings._resource import Embeddings
+
+        return Embeddings(self)
+
+    @cached_property
     def responses(self) -> Responses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import Responses
 
         return Responses(self, self._vertex_responses_store)
@@ -356,7 +383,8 @@ class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignor
 
 
 class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # type: ignore[misc]
-    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
+    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop. Every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -380,7 +408,8 @@ class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # 
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -392,8 +421,16 @@ class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # 
         )
 
     @cached_property
+    def embeddings(self) -> AsyncEmbeddings:  # type: ignore[override]
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (the docs'
+        embeddings.html)."""
+        from .embeddings._resource import AsyncEmbeddings
+
+        return AsyncEmbeddings(self)
+
+    @cached_property
     def responses(self) -> AsyncResponses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import AsyncResponses
 
         return AsyncResponses(self, self._vertex_responses_store)
@@ -426,7 +463,7 @@ def vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> OpenAI:
-    """An `openai.OpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.OpenAI` for Vertex AI. Every keyword: the Configuration page of the docs (configuration.html)."""
     return OpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,
@@ -457,7 +494,8 @@ def async_vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> AsyncOpenAI:
-    """An `openai.AsyncOpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.AsyncOpenAI` for Vertex AI. Every keyword: the Configuration page of the docs
+    (configuration.html)."""
     return AsyncOpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,
