@@ -20,6 +20,7 @@ from typing import Any
 from ._fake_credentials import FakeCredentials
 from ._fake_embeddings import NATIVE_EMBED_PATH, embedding_reply
 from ._fake_replies import chunk_bodies, completion_body, html_not_found, last_user_text, tool_call_reply, with_thoughts
+from ._fake_responses import native_model, response_body, response_events, responses_messages
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
 from ._fake_signatures import signature_rejection, with_signatures
 from ._loopback import LoopbackFake
@@ -31,6 +32,9 @@ __all__ = ["FakeVertex"]
 _PATH = re.compile(
     r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
     r"/endpoints/(?P<endpoint>[^/]+)/chat/completions$"
+)
+_RESPONSES_PATH = re.compile(
+    r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/endpoints/openapi/responses$"
 )
 _UNAUTHENTICATED = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other "
@@ -281,6 +285,8 @@ class _Handler(BaseHTTPRequestHandler):
             native = NATIVE_EMBED_PATH.match(recorded.path)
             if native is not None:
                 self._embed(native, raw)
+            elif _RESPONSES_PATH.match(recorded.path):
+                self._native_responses(raw, reply, number, recorded.path)
             else:
                 self._not_found(recorded.path)
             return
@@ -367,6 +373,24 @@ class _Handler(BaseHTTPRequestHandler):
             payload = _dumps(body)
         content_type = fault.headers.pop("Content-Type", "application/json; charset=UTF-8")
         self._send(fault.status, payload, fault.headers, content_type=content_type, body_delay=fault.body_delay)
+
+    def _native_responses(self, raw: bytes, reply: Reply | None, number: int, path: str) -> None:
+        """Vertex's native Responses endpoint: served for xAI Grok models, Google's HTML 404 for the rest."""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not native_model(body):
+            self._not_found(path)
+            return
+        reply = reply or self.fake._default_reply({"messages": responses_messages(body)})
+        if not body.get("stream"):
+            self._send(200, _dumps(response_body(body, reply, number)))
+            return
+        self._start_chunked()
+        for event in response_events(body, reply, number, self.fake.stream_chunk_chars):
+            self._chunk(b"event: " + str(event["type"]).encode() + b"\ndata: " + _dumps(event) + b"\n\n")
+        self._end_chunked()
 
     def _stream(self, body: dict[str, Any], reply: Reply, completion_id: str) -> None:
         self._start_chunked()
