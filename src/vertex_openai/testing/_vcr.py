@@ -125,6 +125,9 @@ class CassetteScrubber:
         body = _body_bytes(request.body)
         if body:
             request.body = self.scrub_bytes(body)
+            recorded = None if _loading() else _as_recorded(self._cassette() or _calling_cassette(), request)
+            if recorded is not None:
+                request.body = recorded
         return request
 
     def dropped(self, request: Any, why: str) -> Any:
@@ -243,11 +246,86 @@ class CassetteScrubber:
 
 @functools.lru_cache(maxsize=64)
 def _alternation(words: frozenset[str], *, word: bool) -> tuple[re.Pattern[str], ...]:
-    """One regex for a set of literal strings, longest first; `word` requires id boundaries around them."""
+    """One regex for a set of literal strings, longest first; `word` requires no letter or digit right around them.
+
+    A hyphen or dot is a boundary, so an id is found inside a bucket or host name (`gs://<id>-assets/...`).
+    """
     if not words:
         return ()
     body = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return (re.compile(rf"(?<![A-Za-z0-9-])(?:{body})(?![A-Za-z0-9-])" if word else f"(?:{body})"),)
+    return (re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])" if word else f"(?:{body})"),)
+
+
+# What a PROJECT_ID placeholder may stand for in the other body: a project id (6-30 characters, optionally
+# domain-scoped) or a project number.
+_PROJECT_VALUE = r"(?:PROJECT_ID|(?:[a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{6,20})"
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholder_pattern(text: str) -> re.Pattern[str]:
+    parts = text.split(PROJECT_PLACEHOLDER)
+    return re.compile(_PROJECT_VALUE.join(re.escape(part) for part in parts), re.DOTALL)
+
+
+def _same_but_projects(left: Any, right: Any) -> bool:
+    """Equal JSON values, where a PROJECT_ID in a string of either side stands for any project id in the other.
+
+    How the environment scrubbed a body (which project ids it knew) must not decide whether it matches: a
+    cassette recorded with GOOGLE_CLOUD_PROJECT set replays with it unset, or set to another project.
+    """
+    if isinstance(left, str) and isinstance(right, str):
+        if left == right:
+            return True
+        return bool((PROJECT_PLACEHOLDER in left and _placeholder_pattern(left).fullmatch(right))
+                    or (PROJECT_PLACEHOLDER in right and _placeholder_pattern(right).fullmatch(left)))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_same_but_projects(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_same_but_projects(a, b) for a, b in zip(left, right, strict=True))
+    return bool(left == right)
+
+
+def _json_or_text(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def _as_recorded(cassette: Any, request: Any) -> bytes | None:
+    """The recorded body of `cassette` that `request` (already scrubbed) matches once project ids are set aside.
+
+    Scrubbing depends on the ids known at the time (the URL's project, GOOGLE_CLOUD_PROJECT); matching must not.
+    When the request's body equals a recorded one of the same method and path up to project ids (a PROJECT_ID on
+    one side, any project id on the other), the request takes the recorded body, so vcrpy's body matcher, which
+    compares exactly, sees what was recorded. None when no recorded body fits (or there is no cassette).
+    """
+    stored = getattr(cassette, "requests", None) if cassette is not None else None
+    if not stored:
+        return None
+    body = _body_bytes(request.body)
+    path = urlsplit(request.uri).path
+    mine = None
+    for candidate in list(stored):
+        recorded = _body_bytes(getattr(candidate, "body", None))
+        if recorded == body:
+            return None  # an exact match is vcrpy's own
+        if getattr(candidate, "method", None) != request.method:
+            continue
+        if urlsplit(getattr(candidate, "uri", "")).path != path:
+            continue
+        if PROJECT_PLACEHOLDER.encode() not in recorded + body:
+            continue
+        if mine is None:
+            mine = _json_or_text(body)
+        theirs = _json_or_text(recorded)
+        if mine is not None and theirs is not None and _same_but_projects(theirs, mine):
+            return recorded
+    return None
 
 
 def _calling_cassette() -> Any:
@@ -265,6 +343,22 @@ def _calling_cassette() -> Any:
         if hasattr(candidate, "write_protected") and hasattr(candidate, "play_counts"):
             return candidate
     return None
+
+
+def _loading() -> bool:
+    """True when our hook runs while vcrpy loads a cassette file (its `_load` appends each stored interaction).
+
+    Loaded interactions are what the file says: they are scrubbed again (idempotent), but never relabelled or
+    rewritten to match another interaction.
+    """
+    frame = sys._getframe(1)
+    for _ in range(12):
+        frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "_load" and hasattr(frame.f_locals.get("self"), "play_counts"):
+            return True
+    return False
 
 
 def _body_bytes(body: Any) -> bytes:
