@@ -15,13 +15,16 @@ cannot answer fails, token traffic included.
 from __future__ import annotations
 
 import bisect
+import datetime
 import functools
 import inspect
+import ipaddress
 import json
 import os
 import re
 import secrets as _secrets
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,7 +64,8 @@ _KEEP_REQUEST_HEADERS = frozenset({"content-type", "accept"})
 # Response headers the client acts on; the rest (set-cookie, date, server, alt-svc, content-encoding of a
 # body stored decoded, ...) is noise, secret or no longer true.
 _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
-# Where a recorded answer came from ("constructed: ... loopback fake" or "recorded: Vertex AI"), set by the plugin.
+# Where a recorded answer came from ("constructed: ... loopback fake" or "recorded: Vertex AI, <date>"), decided
+# from the host the request went to when it is recorded; never taken from the server, never added to a loaded one.
 PROVENANCE_HEADER = "x-vertex-openai-provenance"
 _KEEP_RESPONSE_HEADERS |= {PROVENANCE_HEADER}
 _SECRET_QUERY = frozenset({"key", "access_token", "api_key", "token", "oauth_token"})
@@ -93,13 +97,17 @@ class CassetteScrubber:
     nor sent while replaying, and is left out of the saved file.
     """
 
-    def __init__(self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = ()) -> None:
+    def __init__(self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), provenance: bool = True) -> None:
         self._projects: set[str] = {p for p in project_ids if p}
         env_project = os.environ.get("GOOGLE_CLOUD_PROJECT")
         if env_project:
             self._projects.add(env_project)
         self._secrets: set[str] = {s for s in secrets if s}
         self._cassette: Callable[[], Any] = lambda: None
+        self._provenance = provenance
+        # The host of the request vcrpy handed to `request()` last, per thread: vcrpy runs the request hook, then
+        # the response hook, for each interaction it appends, so `response()` knows where its request went.
+        self._last = threading.local()
 
     def bind(self, cassette: Any) -> None:
         """Use `cassette.write_protected` to tell replay (fail) from recording (drop); None unbinds."""
@@ -113,6 +121,7 @@ class CassetteScrubber:
             return request
         if is_token_traffic(request.uri, request.headers):
             return self.dropped(request, "token traffic (a credential exchange) is never recorded")
+        self._last.host = parts.hostname or ""
         for match in _PROJECT_ONLY_PATH.finditer(parts.path):
             self._learn(match.group(0)[len("/projects/"):])
         quota_project = request.headers.get("x-goog-user-project")
@@ -156,6 +165,10 @@ class CassetteScrubber:
         if hands_out_credentials(body):
             return None
         response["headers"] = {k: v for k, v in headers.items() if k.lower() in _KEEP_RESPONSE_HEADERS}
+        if self._provenance and not _loading():
+            # Just recorded: the label says where the request went. A server's own header of that name is dropped.
+            kept = {k: v for k, v in response["headers"].items() if k.lower() != PROVENANCE_HEADER}
+            response["headers"] = {**kept, PROVENANCE_HEADER: [provenance_label(getattr(self._last, "host", ""))]}
         response["body"] = {**body_field, "string": self.scrub_response_body(body, response["headers"])}
         return response
 
@@ -242,6 +255,26 @@ class CassetteScrubber:
              for k, v in parse_qsl(parts.query, keep_blank_values=True)]
         )
         return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def provenance_label(host: str) -> str:
+    """The provenance label of an answer recorded now from `host`: constructed for a loopback fake, recorded for
+    Vertex AI (a Google host), and otherwise the host itself, never a guess."""
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    if _is_loopback(host):
+        return f"constructed: recorded against a loopback fake at {host}, not Vertex AI"
+    if host == "googleapis.com" or host.endswith((".googleapis.com", ".vertexai.goog")):
+        return f"recorded: Vertex AI, {today}"
+    return f"recorded: {host or 'an unknown host'} (not a Google host), {today}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -416,7 +449,7 @@ def _chain(first: Callable[[Any], Any], then: Any) -> Callable[[Any], Any]:
 
 
 def vcr_config(
-    *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), **overrides: Any
+    *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), provenance: bool = True, **overrides: Any
 ) -> dict[str, Any]:
     """Keyword arguments for `vcr.use_cassette` / pytest-recording's `vcr_config` fixture, safe for Vertex.
 
@@ -424,10 +457,12 @@ def vcr_config(
     server, any `/token` endpoint, and any answer whose JSON hands out a credential), keeps only
     `content-type`/`accept` request headers, scrubs project ids, numbers and emails from URLs and from the
     decoded strings of bodies, stores compressed bodies decoded (or refuses to record them), and matches
-    on method, normalised path and JSON body. `overrides` are passed through; your own
+    on method, normalised path and JSON body. Each answer recorded now gets the response header
+    `x-vertex-openai-provenance` saying where its request went (`provenance=False` leaves it out); answers
+    loaded from the file keep theirs, or none. `overrides` are passed through; your own
     `before_record_request`/`before_record_response` run after ours (they cannot see anything we dropped).
     """
-    scrubber = CassetteScrubber(project_ids=project_ids, secrets=secrets)
+    scrubber = CassetteScrubber(project_ids=project_ids, secrets=secrets, provenance=provenance)
     config: dict[str, Any] = {
         "decode_compressed_response": False,  # ours decodes every coding httpx does, or fails loudly
         "match_on": ("method", "path", "body"),

@@ -17,12 +17,12 @@ still win key by key, and `--record-mode` keeps working as pytest-recording docu
 Recording: `pytest --record-mode=once` records against Vertex AI with your ADC; add `--vertex-fake` to record
 against the loopback fake instead, with no Google account (the clients, and any `vertex_openai_client()` your
 code builds, are pointed at it through fake mode). Every response a cassette records is stamped in the header
-`x-vertex-openai-provenance`: `constructed: ...` against the fake, `recorded: ...` against Vertex AI.
+`x-vertex-openai-provenance` from where its request went: `constructed: ...` for a loopback fake, `recorded:
+Vertex AI, <date>` for a Google host; answers loaded from the file keep their label, or stay without one.
 """
 
 from __future__ import annotations
 
-import datetime
 import secrets
 from collections.abc import Generator, Iterator
 from importlib.util import find_spec
@@ -54,24 +54,6 @@ _SCRUBBER = pytest.StashKey[Any]() if hasattr(pytest, "StashKey") else None
 
 def _uses_vertex(item: pytest.Item) -> bool:
     return bool(VERTEX_FIXTURES.intersection(getattr(item, "fixturenames", ())))
-
-
-def _stamp(config: pytest.Config) -> Any:
-    """A `before_record_response` hook writing where the answer came from (kept if already there)."""
-    from ._vcr import PROVENANCE_HEADER
-
-    if config.getoption(FAKE_OPTION, False):
-        value = "constructed: recorded against vertex_openai.testing.FakeVertex (loopback fake), not Vertex AI"
-    else:
-        value = f"recorded: Vertex AI, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d}"
-
-    def stamp(response: Any) -> Any:
-        headers = response.setdefault("headers", {})
-        if not any(name.lower() == PROVENANCE_HEADER for name in headers):
-            headers[PROVENANCE_HEADER] = [value]
-        return response
-
-    return stamp
 
 
 if ENABLED:
@@ -110,7 +92,7 @@ if ENABLED:
             return
         from ._vcr import scrubber_of, vcr_config
 
-        settings = vcr_config(before_record_response=_stamp(config))
+        settings = vcr_config()
         for key, value in settings.items():
             setattr(vcr, key, value)
         if _SCRUBBER is not None:
