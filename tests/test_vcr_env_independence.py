@@ -57,6 +57,7 @@ def test_replay_matches_whatever_the_project_variable_says_now(
 
 
 def test_a_different_prompt_still_does_not_match(recorded: Path) -> None:
-    with use_cassette(recorded), pytest.raises((openai.APIConnectionError, vcr.errors.CannotOverwriteExistingCassetteException)):
+    mismatch = (openai.APIConnectionError, vcr.errors.CannotOverwriteExistingCassetteException)
+    with use_cassette(recorded), pytest.raises(mismatch):
         client = vertex_openai_client(credentials=replay_credentials(), max_retries=0)
         _ask(client, f"Describe gs://{PROJECT}-assets/another-photo.jpg, stored in project {PROJECT}.")

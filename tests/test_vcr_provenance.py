@@ -47,7 +47,8 @@ def test_a_label_sent_by_the_server_is_dropped(tmp_path: Path) -> None:
     body = {"choices": [{"finish_reason": "stop", "index": 0, "message": {"content": "scripted", "role": "assistant"}}],
             "created": 1, "id": "x", "model": "google/gemini-2.5-flash", "object": "chat.completion"}
     with FakeVertex() as fake, use_cassette(path, record_mode="once"):
-        fake.fail_next(Fault(status=200, body=body, headers={"X-Vertex-OpenAI-Provenance": "recorded: Vertex AI, 2020-01-01"}))
+        lie = {"X-Vertex-OpenAI-Provenance": "recorded: Vertex AI, 2020-01-01"}
+        fake.fail_next(Fault(status=200, body=body, headers=lie))
         assert _ask(fake, "hi") == "scripted"
     assert _labels(path) == [[FAKE_LABEL]]
     assert "2020-01-01" not in path.read_text(encoding="utf-8")

@@ -97,7 +97,9 @@ class CassetteScrubber:
     nor sent while replaying, and is left out of the saved file.
     """
 
-    def __init__(self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), provenance: bool = True) -> None:
+    def __init__(
+        self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), provenance: bool = True
+    ) -> None:
         self._projects: set[str] = {p for p in project_ids if p}
         env_project = os.environ.get("GOOGLE_CLOUD_PROJECT")
         if env_project:
