@@ -89,8 +89,10 @@ def _fields(cls: type, item: dict[str, Any], where: str) -> dict[str, Any]:
     return dict(item)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _seconds(value: object) -> bool:
+    """A finite number of seconds, 0 or more (a JSON true/false is not a number here)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and value >= 0)
 
 
 def _got(value: object) -> str:
@@ -126,8 +128,8 @@ _FAULT_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
         isinstance(k, str) and _HEADER_NAME.fullmatch(k) and isinstance(x, str) and x.isascii() and x.isprintable()
         for k, x in v.items()),
         'an object of strings, e.g. {"Retry-After": "1"} (header names without spaces, values printable ASCII)'),
-    "delay": (lambda v: _is_number(v) and v >= 0, "a number of seconds, 0 or more"),
-    "body_delay": (lambda v: _is_number(v) and v >= 0, "a number of seconds, 0 or more"),
+    "delay": (_seconds, "a number of seconds, 0 or more"),
+    "body_delay": (_seconds, "a number of seconds, 0 or more"),
     "action": (lambda v: v in _ACTIONS, f"one of {', '.join(_ACTIONS)}"),
     "chunks": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number, 0 or more"),
 }
