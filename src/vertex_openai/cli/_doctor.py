@@ -27,6 +27,7 @@ from ..wire._errors import google_error, hint_for
 from ..wire._hints import model_hint
 from ._advice import OFFLINE_ROUTE, token_failure
 from ._output import Check
+from ._versions import openai_check
 
 __all__ = ["Diagnosis", "DoctorOptions", "FakeTarget", "diagnose", "ready_line", "run_checks"]
 
@@ -90,7 +91,7 @@ def diagnose(options: DoctorOptions) -> Diagnosis:
     if options.fake is not None or options.fake_error is not None:
         return _diagnose_fake(options)
     state = _State()
-    checks: list[Check] = []
+    checks: list[Check] = [openai_check()]
     checks += _credentials(options, state)
     checks += _project(options, state)
     checks += _location(options, state)
