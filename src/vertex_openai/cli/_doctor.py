@@ -112,9 +112,10 @@ def _diagnose_fake(options: DoctorOptions) -> Diagnosis:
     """Fake mode: where requests go, Google-only checks skipped (ADC never loaded), one request to the fake."""
     if options.fake is None:
         skipped = [Check("skip", name, "not checked: fix fake mode first (see above)") for name in _GOOGLE_ONLY]
-        return Diagnosis([Check("fail", "fake mode", options.fake_error or "unusable"), *skipped], None, fake=True)
+        return Diagnosis([openai_check(), Check("fail", "fake mode", options.fake_error or "unusable"), *skipped],
+                         None, fake=True)
     fake = options.fake
-    checks = [Check("ok", "fake mode", fake.how)]
+    checks = [openai_check(), Check("ok", "fake mode", fake.how)]
     checks += [Check("skip", name, "not used in fake mode (Google credentials are not loaded)")
                for name in _GOOGLE_ONLY]
     state = _State(base_url=fake.base_url)
