@@ -168,9 +168,13 @@ class CassetteScrubber:
             return None
         response["headers"] = {k: v for k, v in headers.items() if k.lower() in _KEEP_RESPONSE_HEADERS}
         if self._provenance and not _loading():
-            # Just recorded: the label says where the request went. A server's own header of that name is dropped.
-            kept = {k: v for k, v in response["headers"].items() if k.lower() != PROVENANCE_HEADER}
-            response["headers"] = {**kept, PROVENANCE_HEADER: [provenance_label(getattr(self._last, "host", ""))]}
+            # Just recorded: the label says where the request went (no label when no request was seen: never a
+            # guess). A server's own header of that name is dropped.
+            host = getattr(self._last, "host", None)
+            self._last.host = None
+            response["headers"] = {k: v for k, v in response["headers"].items() if k.lower() != PROVENANCE_HEADER}
+            if host is not None:
+                response["headers"][PROVENANCE_HEADER] = [provenance_label(host)]
         response["body"] = {**body_field, "string": self.scrub_response_body(body, response["headers"])}
         return response
 
