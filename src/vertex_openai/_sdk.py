@@ -23,12 +23,12 @@ This module imports only `openai`, `httpx` and (lazily) `httpx2`. Majors: 1 = 1.
 | APIError strips `authorization`/`api-key` | no credential kept in an error | 3.60+ | `scrub_error`, all majors |
 | client `__init__` keywords; `_client` | build and copy a client | 1 2 3 | contract fails |
 | `_custom_headers`, `_custom_query` | copies keep the caller's headers/query | 1 2 3 | contract fails |
-| `_ambient_authorizations`, `admin_api_key` | OpenAI credentials never reach Google | 3 | skipped |
+| `_ambient_authorizations` (3), `admin_api_key` (2 3) | OpenAI credentials never reach Google | 2 3 | skipped |
 | `_models.FinalRequestOptions` fields | the request being prepared | 1 2 3 | contract fails |
 | `_models.construct_type` | SDK models from our JSON, unvalidated | 1 2 3 | contract fails |
 | `_base_client.make_request_options` | the options `responses.create` posts | 1 2 3 | contract fails |
 | resource `__init__(client)`, `_client` | `client.responses` subclasses the SDK's | 1 2 3 | contract fails |
-| resource `_post` `_get` `_delete` | the Responses bridge instead of HTTP | 1 2 3 | contract fails |
+| resource `_post` `_get` `_delete` | the Responses bridge; embeddings' `:predict` posts | 1 2 3 | contract fails |
 | resource `_get_api_list` | `input_items.list` from the store | 1 2 3 | contract fails |
 | page `_set_private_attributes`; `_client._request_api_list` | next pages from store | 1 2 3 | contract fails |
 | `_base_client.AsyncPaginator`, its `_get_page` | `await`/`async for` on a local page | 1 2 3 | contract fails |
@@ -36,7 +36,7 @@ This module imports only `openai`, `httpx` and (lazily) `httpx2`. Majors: 1 = 1.
 | `lib._pydantic.to_strict_json_schema` | the schema `parse()` sends | 1 2 3 | contract fails |
 | `lib._tools.PydanticFunctionTool(defn, model)` | adapted tools stay parseable | 1 2 3 | contract fails |
 | `Omit` (public) | `omit` values drop `extra_body` keys | 1 2 3 | - |
-| `_utils._logs.SENSITIVE_HEADERS` | the SDK's own secret header names | 3.60+ | our list alone |
+| `_utils._logs.SENSITIVE_HEADERS` | the SDK's secret header names (APIError uses them 3.60+) | 1 2 3 | ours alone |
 
 "contract fails": `tests/test_sdk_contract.py` names the touchpoint and the release, before any user meets it.
 """
@@ -84,6 +84,7 @@ __all__ = [
     "placeholder_request",
     "pydantic_function_tool",
     "resource_client",
+    "resource_post",
     "response_validation_error",
     "route_resource",
     "safe_request",
@@ -124,7 +125,7 @@ def _major() -> int:
 # -- requests and credentials -------------------------------------------------------------------------
 def _sdk_secret_headers() -> frozenset[str]:
     try:
-        from openai._utils._logs import SENSITIVE_HEADERS  # 3.60+: the headers the SDK strips itself
+        from openai._utils._logs import SENSITIVE_HEADERS  # its log filter; APIError strips them from 3.60
     except ImportError:
         return frozenset()
     return frozenset(str(name).lower() for name in SENSITIVE_HEADERS)
@@ -411,6 +412,12 @@ def route_resource(resource: Any, *, post: Any, get: Any, delete: Any) -> None:
     resource._post = post
     resource._get = get
     resource._delete = delete
+
+
+def resource_post(resource: Any, url: str, *, body: object, cast_to: type, options: Any) -> Any:
+    """POST through a resource's own client (`resource._post`): the SDK's request, auth, retries, errors and
+    parsing (a coroutine on an async resource). `url` may be absolute; `options` from `make_request_options`."""
+    return resource._post(url, body=body, cast_to=cast_to, options=options)
 
 
 def serve_list_locally(resource: Any, lister: Any) -> None:
