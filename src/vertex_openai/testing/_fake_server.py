@@ -173,6 +173,10 @@ class FakeVertex(LoopbackFake):
         return [r for r in self.requests if r.path.endswith(":predict")]
 
     # -- internals used by the handler -------------------------------------------------------------
+    def _latency(self) -> float:
+        """Seconds to wait before answering a POST (`latency`); a subclass that delays answers itself says 0."""
+        return self.latency
+
     def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
         with self._lock:
             if self.keep_requests:
@@ -282,8 +286,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         recorded = RecordedRequest("POST", self.path.split("?")[0], headers, raw, fake.token_valid(token))
         fault, reply, number = fake._record(recorded)
-        if fake.latency:
-            time.sleep(fake.latency)
+        latency = fake._latency()
+        if latency:
+            time.sleep(latency)
         if fault is not None:
             self._play_fault(fault, number)
             return
