@@ -164,3 +164,22 @@ def test_decoder_made_outside_an_sdk_stream_names_the_chat_call(canary_fake: Fak
     with pytest.raises(openai.APIError) as info:
         decoder.decode(json.dumps(google_error_body(499, "CANCELLED", "The operation was cancelled.")))
     _check(info.value, "CANCELLED", "The operation was cancelled.", canary_fake)
+
+
+def test_async_stream_helper(canary_fake: FakeVertex) -> None:
+    fault, code, text = _outside_data_line()
+    canary_fake.fail_next(fault)
+
+    async def main() -> None:
+        client = _async_client(canary_fake)
+        completions = getattr(client.chat.completions, "stream", None) or client.beta.chat.completions.stream
+        try:
+            async with completions(model=MODEL, messages=MESSAGES) as stream:
+                async for _ in stream:
+                    pass
+        finally:
+            await client.close()
+
+    with pytest.raises(openai.APIError) as info:
+        asyncio.run(main())
+    _check(info.value, code, text, canary_fake)
