@@ -63,8 +63,13 @@ class FakeVertex(LoopbackFake):
         not_found: str = "json",
         thought_signatures: bool = True,
         port: int = 0,
+        latency: float = 0.0,
     ) -> None:
         self.project = project
+        # Seconds every POST waits before it is answered (a slow model or network), on top of a fault's `delay`.
+        if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not latency >= 0:
+            raise ValueError(f"latency must be a number of seconds, 0 or more, got {latency!r}")
+        self.latency = float(latency)
         # 0: any free port. The fake binds to 127.0.0.1 whatever the port.
         self.requested_port = port
         self.location = location
@@ -116,6 +121,13 @@ class FakeVertex(LoopbackFake):
         return FakeCredentials(server=self, **kwargs)
 
     def accept_token(self, token: str, lifetime: float = 3600.0) -> None:
+        """Accept `token` as a valid bearer token for `lifetime` seconds from now (then Google's 401).
+
+        `credentials()` does this for the tokens it hands out. Call it yourself when the client is not built with
+        `credentials()`: another process reaching this fake through fake mode (set `VERTEX_OPENAI_FAKE_BASE_URL`
+        to `base_url` and `VERTEX_OPENAI_FAKE_TOKEN` to `token`, as `python -m vertex_openai.testing serve` does),
+        or `credentials=lambda: token`. Accepting a token again renews its lifetime; `revoke_tokens()` ends all.
+        """
         with self._lock:
             self._tokens[token] = time.monotonic() + lifetime
 
@@ -165,6 +177,10 @@ class FakeVertex(LoopbackFake):
         return [r for r in self.requests if r.path.endswith(":predict")]
 
     # -- internals used by the handler -------------------------------------------------------------
+    def _latency(self) -> float:
+        """Seconds to wait before answering a POST (`latency`); a subclass that delays answers itself says 0."""
+        return self.latency
+
     def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
         with self._lock:
             if self.keep_requests:
@@ -274,6 +290,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         recorded = RecordedRequest("POST", self.path.split("?")[0], headers, raw, fake.token_valid(token))
         fault, reply, number = fake._record(recorded)
+        latency = fake._latency()
+        if latency:
+            time.sleep(latency)
         if fault is not None:
             self._play_fault(fault, number)
             return
