@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pydantic
-from openai.lib.streaming.responses import (
-    AsyncResponseStream,
-    AsyncResponseStreamManager,
-    ResponseStream,
-    ResponseStreamManager,
-)
 
+from .._sdk import convert_response_stream_errors
 from ..structured import StructuredOutputError, strip_json_fences
 
 __all__ = ["FenceStripper", "parse_tolerantly", "strip_fence", "structured_error", "tolerant_stream_manager"]
@@ -104,71 +98,6 @@ def parse_tolerantly(parser: Any, response: Any) -> Any:
         raise structured_error(getattr(response, "output_text", "") or "", err) from err
 
 
-class _Stream(ResponseStream[Any]):
-    """The SDK's `ResponseStream`, raising `StructuredOutputError` where its `text_format` parse fails."""
-
-    _vertex_text: str = ""
-
-    def __next__(self) -> Any:
-        try:
-            event = super().__next__()
-        except _PARSE_ERRORS as err:
-            raise structured_error(self._vertex_text, err) from err
-        if event.type == "response.output_text.delta":
-            self._vertex_text += event.delta
-        return event
-
-    def __iter__(self) -> Iterator[Any]:
-        while True:
-            try:
-                event = self.__next__()
-            except StopIteration:
-                return
-            yield event
-
-
-class _AsyncStream(AsyncResponseStream[Any]):
-    """The SDK's `AsyncResponseStream`, raising `StructuredOutputError` where its `text_format` parse fails."""
-
-    _vertex_text: str = ""
-
-    async def __anext__(self) -> Any:
-        try:
-            event = await super().__anext__()
-        except _PARSE_ERRORS as err:
-            raise structured_error(self._vertex_text, err) from err
-        if event.type == "response.output_text.delta":
-            self._vertex_text += event.delta
-        return event
-
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        while True:
-            try:
-                event = await self.__anext__()
-            except StopAsyncIteration:
-                return
-            yield event
-
-
-class _Manager(ResponseStreamManager[Any]):
-    def __enter__(self) -> Any:
-        return _retype(super().__enter__(), _Stream)
-
-
-class _AsyncManager(AsyncResponseStreamManager[Any]):
-    async def __aenter__(self) -> Any:
-        return _retype(await super().__aenter__(), _AsyncStream)
-
-
-def _retype(obj: Any, cls: type) -> Any:
-    """`obj` as an instance of `cls`, a subclass of its class that adds methods only (same state)."""
-    if isinstance(obj, cls.__mro__[1]) and not isinstance(obj, cls):
-        obj.__class__ = cls
-    return obj
-
-
 def tolerant_stream_manager(manager: Any) -> Any:
     """The SDK's `responses.stream()` manager, whose stream raises `StructuredOutputError` for bad output."""
-    for cls in (_Manager, _AsyncManager):
-        _retype(manager, cls)
-    return manager
+    return convert_response_stream_errors(manager, _PARSE_ERRORS, structured_error)
