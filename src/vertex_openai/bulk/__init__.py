@@ -1,4 +1,4 @@
-"""Bulk structured extraction: many items through `parse()` into one resumable JSONL of pydantic rows.
+"""Bulk work on a client: structured extraction (`extract`) and embeddings (`embed`), each into one resumable JSONL.
 
     from vertex_openai.bulk import extract
     summary = extract(client, "tickets.jsonl", prompt="Classify this ticket:\\n{text}",
@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from ._batch_job import BatchApiError
 from ._capacity import AdaptiveLimit, CapacityStats
+from ._embed import EmbedInterrupted, aembed, embed, format_embed_summary
 from ._items import BulkInputError, Item, Prompt, count_and_check_ids, iter_items, template_fields
 from ._local import LocalRunner
 from ._output import OutputLockedError, ResultWriter, read_results
@@ -30,11 +31,15 @@ __all__ = [
     "BulkAbortedError",
     "BulkInputError",
     "CapacityStats",
+    "EmbedInterrupted",
     "ExtractSummary",
     "OutputLockedError",
     "Prices",
+    "aembed",
     "aextract",
+    "embed",
     "extract",
+    "format_embed_summary",
     "format_summary",
     "read_results",
 ]

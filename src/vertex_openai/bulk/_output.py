@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["DoneIndex", "OutputLockedError", "ResultWriter", "id_digest", "read_results"]
+__all__ = ["DoneIndex", "OutputLockedError", "ResultWriter", "id_digest", "read_results", "record_ok"]
 
 
 class OutputLockedError(RuntimeError):
@@ -135,6 +135,12 @@ def read_results(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                 yield record
 
 
+def record_ok(record: dict[str, Any]) -> bool:
+    """Whether a result line is a success: `"ok": true` (extract), or no `"error"` (embed)."""
+    ok = record.get("ok")
+    return bool(ok) if ok is not None else "error" not in record
+
+
 class ResultWriter:
     """Appends result lines to the output under an exclusive lock; see the module docstring for the policy."""
 
@@ -149,7 +155,7 @@ class ResultWriter:
             self.repaired_bytes = _repair_tail(self.path)
             self.done = DoneIndex()
             for record in read_results(self.path):
-                self.done.add(str(record["id"]), bool(record.get("ok")))
+                self.done.add(str(record["id"]), record_ok(record))
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
         except BaseException:
             self._release_lock()
@@ -167,7 +173,7 @@ class ResultWriter:
         while view:
             written = os.write(self._fd, view)
             view = view[written:]
-        self.done.add(item_id, bool(record.get("ok")))
+        self.done.add(item_id, record_ok(record))
         self._unsynced = True
         if time.monotonic() - self._last_sync >= self.fsync_interval:
             self.sync()
