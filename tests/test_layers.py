@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("_config",),
     ("gemini", "structured"),
     ("wire",),
-    ("responses",),
+    ("responses", "embeddings"),
     ("_http_auth", "_options"),
     ("_client",),
     ("__init__", "bulk"),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 from openai import NOT_GIVEN, NotGiven, Timeout
+from openai.types import CreateEmbeddingResponse
 from typing_extensions import Unpack
 
 from ._auth import TokenSource
@@ -32,6 +33,7 @@ from ._options import (
     reject_openai_only,
 )
 from ._redact import redact
+from .embeddings._wire import native_answer
 from .responses._store import ResponseStore
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from google.auth.credentials import Credentials
     from typing_extensions import Self
 
+    from .embeddings._resource import AsyncEmbeddings, Embeddings
     from .responses._resource import AsyncResponses, Responses
 
     # The http_client the SDK sends with: httpx on openai 1.x/2.x; httpx2 (or a user's httpx) on 3.x.
@@ -191,9 +194,23 @@ class _VertexClientMixin:
         return exc
 
     def _process_response_data(self, *, data: object, cast_to: Any, response: Any) -> Any:
+        if cast_to is CreateEmbeddingResponse:
+            data = self._vertex_embedding_data(data, response)
         # Google's chat-completion quirks (tool-call deltas without index, "" ids...) made OpenAI-shaped.
         data = normalize_response_data(data, cast_to, response)
         return super()._process_response_data(data=data, cast_to=cast_to, response=response)  # type: ignore[misc]
+
+    def _vertex_embedding_data(self, data: object, response: Any) -> object:
+        """Google's native `:predict` answer as OpenAI's embeddings list; any other answer unchanged."""
+        try:
+            path = response.request.url.path
+        except RuntimeError:
+            return data
+        try:
+            answer = native_answer(data, path)
+        except ValueError as err:
+            raise openai.APIResponseValidationError(response=response, body=data, message=str(err)) from err
+        return data if answer is None else answer
 
     def copy(  # type: ignore[override]
         self,
@@ -335,6 +352,13 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
         )
 
     @cached_property
+    def embeddings(self) -> Embeddings:  # type: ignore[override]
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (docs/embeddings.md)."""
+        from .embeddings._resource import Embeddings
+
+        return Embeddings(self)
+
+    @cached_property
     def responses(self) -> Responses:
         """The Responses API, served through `chat.completions` (docs/responses.md)."""
         from .responses._resource import Responses
@@ -394,6 +418,13 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
              "default_headers": default_headers, "default_query": default_query, "http_client": http_client,
              "webhook_secret": webhook_secret, "websocket_base_url": websocket_base_url, **refused},
         )
+
+    @cached_property
+    def embeddings(self) -> AsyncEmbeddings:  # type: ignore[override]
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (docs/embeddings.md)."""
+        from .embeddings._resource import AsyncEmbeddings
+
+        return AsyncEmbeddings(self)
 
     @cached_property
     def responses(self) -> AsyncResponses:

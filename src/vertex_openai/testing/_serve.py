@@ -59,6 +59,7 @@ def _announce(fake: FakeVertex, token: str, steps: int, out: TextIO) -> None:
         f"Fake Vertex AI listening on {fake.origin} (loopback only). Ctrl-C stops it.",
         f"Scripted steps queued: {steps}; after them it echoes the last user message." if steps else
         "It echoes the last user message ('You said: ...'); --script FILE queues scripted replies and faults.",
+        "Google's embedding models (gemini-embedding-001, text-embedding-005, ...) get deterministic vectors.",
         "",
         "Use it from any shell (fake mode: only this token is sent, Google credentials are never loaded):",
         f"export {FAKE_BASE_URL_ENV}={fake.base_url}",
