@@ -16,7 +16,7 @@ from vertex_openai.bulk import BulkInputError, embed
 from vertex_openai.bulk._batch_job import BatchApi
 from vertex_openai.bulk._embed_batch import MAX_PROMPTS_PER_EMBEDDING_JOB
 from vertex_openai.testing import FakeBatch, FakeCredentials
-from vertex_openai.testing._fake_embed_batch import fake_embedding
+from vertex_openai.testing._fake_embeddings import fake_vector
 
 MODEL = "text-embedding-005"
 
@@ -34,6 +34,11 @@ def _run(fake: FakeBatch, out: Path, items: list[dict[str, Any]] | None = None, 
     options.setdefault("model", MODEL)
     return embed(_client(fake), items if items is not None else _items(20), output=out, engine="batch",
                  poll_interval=0.01, progress=False, **options)
+
+
+def _vector(text: str, dimensions: int, task_type: str = "RETRIEVAL_QUERY") -> list[float]:
+    """The fake's vector for this text (the same online and in a batch job)."""
+    return fake_vector(MODEL, task_type, text, dimensions, 768)
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -62,7 +67,7 @@ def test_every_item_gets_its_own_vector_in_one_line(tmp_path: Path) -> None:
     assert len(lines) == len(by_id) == 20
     for item in items:  # a row tied to the wrong item would carry another text's vector
         assert by_id[item["id"]] == {"id": item["id"],
-                                     "embedding": fake_embedding(item["text"], 16, "RETRIEVAL_DOCUMENT")}
+                                     "embedding": _vector(item["text"], 16, "RETRIEVAL_DOCUMENT")}
     assert summary.prompt_tokens > 0
     assert not (tmp_path / "vectors.jsonl.batch.json").exists()  # collected jobs are forgotten
 
@@ -74,8 +79,8 @@ def test_the_same_text_twice_gives_both_items_a_line(tmp_path: Path) -> None:
         summary = _run(fake, out, items, dimensions=8)
     assert summary.succeeded == 3
     by_id = {line["id"]: line["embedding"] for line in _lines(out)}
-    assert by_id["a"] == by_id["b"] == fake_embedding("same words", 8)
-    assert by_id["c"] == fake_embedding("other", 8)
+    assert by_id["a"] == by_id["b"] == _vector("same words", 8)
+    assert by_id["c"] == _vector("other", 8)
 
 
 def test_failed_rows_become_error_lines_and_missing_rows_run_again(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from test_cli_support import clean_env, command, run_cli, run_in_process
-from vertex_openai.testing import FakeBatch
-from vertex_openai.testing._fake_embed_batch import fake_embedding
+from vertex_openai.testing import FakeBatch, QuotaFakeVertex
+from vertex_openai.testing._fake_embeddings import fake_vector
 
 MODEL = "text-embedding-005"
 TOKEN = "fake-token-for-embed-tests"
@@ -40,6 +40,11 @@ def _batch_args(items: Path, out: Path, *extra: str) -> list[str]:
             "--gcs", "gs://fake-bucket/cli", "--poll-interval", "0.01", "--dimensions", "8", *extra]
 
 
+def _vector(text: str, dimensions: int, task_type: str = "RETRIEVAL_QUERY") -> list[float]:
+    """The fake's vector for this text (the same online and in a batch job)."""
+    return fake_vector(MODEL, task_type, text, dimensions, 768)
+
+
 def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -58,7 +63,7 @@ def test_batch_engine_writes_every_vector_and_exits_0(tmp_path: Path) -> None:
     assert sorted(line["id"] for line in _lines(out)) == sorted(f"c{n}" for n in range(12))
     for line in _lines(out):
         n = int(line["id"][1:])
-        assert line["embedding"] == fake_embedding(f"chunk {n} of the corpus", 8, "RETRIEVAL_DOCUMENT")
+        assert line["embedding"] == _vector(f"chunk {n} of the corpus", 8, "RETRIEVAL_DOCUMENT")
     assert again.returncode == 0, again.stderr
     assert "0 embedded, 0 failed, 12 already done" in again.stderr
     assert len(_lines(out)) == 12
@@ -183,3 +188,69 @@ def test_sigkill_at_random_moments_then_resume_gives_every_id_exactly_once(tmp_p
     assert all(len(record["embedding"]) == 8 for record in records)
     assert kills >= 2, "the test must kill the run several times"
     assert jobs <= kills + 1  # a killed run's job is collected by the next run, at most one new job per run
+
+
+def _local_args(items: Path, out: Path, *extra: str) -> list[str]:
+    return ["embed", str(items), "--model", "gemini-embedding-001", "--output", str(out), "--dimensions", "8",
+            "--no-progress", *extra]
+
+
+def test_local_engine_sigkill_at_random_moments_then_resume_gives_every_id_exactly_once(tmp_path: Path) -> None:
+    count = 300
+    items = _write_items(tmp_path / "chunks.jsonl", count)
+    out, errors = tmp_path / "vectors.jsonl", tmp_path / "stderr.txt"
+    rng = random.Random(2468)
+    kills = 0
+    with QuotaFakeVertex(latency=0.02, require_auth=False, keep_requests=False) as fake:
+        env = _env(tmp_path, fake.base_url)
+        for _ in range(40):
+            kill_after = _count_lines(out) + rng.randint(20, 120)
+            with errors.open("wb") as stderr:
+                child = subprocess.Popen([*command(), *_local_args(items, out, "--concurrency", "8")], env=env,
+                                         stdout=subprocess.DEVNULL, stderr=stderr)
+                deadline = time.monotonic() + 60
+                while child.poll() is None and _count_lines(out) < kill_after and time.monotonic() < deadline:
+                    time.sleep(rng.uniform(0.0, 0.005))
+                if child.poll() is None:
+                    child.send_signal(signal.SIGKILL)
+                    child.wait()
+                    kills += 1
+                    continue
+            assert child.returncode == 0, errors.read_text()
+            break
+        else:
+            pytest.fail("the run never finished")
+        admitted = fake.admitted
+    records = _lines(out)
+    ids = [record["id"] for record in records]
+    assert sorted(ids) == sorted(f"c{n}" for n in range(count)) and len(ids) == len(set(ids))
+    for record in records[:20]:
+        n = int(record["id"][1:])
+        assert record["embedding"] == fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY",
+                                                  f"chunk {n} of the corpus", 8, 3072)
+    assert kills >= 2, "the test must kill the run several times"
+    assert admitted >= count  # at-least-once requests: items in flight at a kill are asked again
+
+
+def test_ctrl_c_prints_one_line_with_the_count_and_exits_130_then_resumes(tmp_path: Path) -> None:
+    items = _write_items(tmp_path / "chunks.jsonl", 200)
+    out = tmp_path / "vectors.jsonl"
+    with QuotaFakeVertex(latency=0.05, require_auth=False, keep_requests=False) as fake:
+        env = _env(tmp_path, fake.base_url)
+        child = subprocess.Popen([*command(), *_local_args(items, out, "--concurrency", "2")], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while _count_lines(out) < 10 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=60)
+        assert child.returncode == 130, stderr
+        written = _count_lines(out)
+        assert 10 <= written < 200
+        assert stderr.strip().splitlines()[-1] == f"interrupted: {written} written, run the same command to resume"
+        assert "Traceback" not in stderr
+        resumed = run_cli(_local_args(items, out), env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{200 - written} embedded, 0 failed, {written} already done" in resumed.stderr
+    ids = [line["id"] for line in _lines(out)]
+    assert len(ids) == len(set(ids)) == 200

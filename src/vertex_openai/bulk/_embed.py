@@ -12,8 +12,9 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from ..gemini import embedding_extra_body
 from ._capacity import AdaptiveLimit
-from ._embed_request import check_dimensions, check_task_type, text_of
+from ._embed_request import check_dimensions, checked_task_type, text_of
 from ._items import BulkInputError, Item, count_and_check_ids, iter_items
 from ._output import ResultWriter
 from ._progress import Progress
@@ -46,15 +47,16 @@ def _prepared(items: Any, *, id_field: str, text_field: str, check_input: bool) 
 
 
 def _extra_body(task_type: str | None) -> dict[str, Any]:
-    """What `embeddings.create` takes as `extra_body=` for the task type."""
-    return {} if task_type is None else {"task_type": task_type}
+    """What `embeddings.create` takes as `extra_body=` for the task type (`gemini.embedding_extra_body`)."""
+    return {} if task_type is None else embedding_extra_body(task_type=task_type)
 
 
-def _check(model: str, dimensions: int | None, task_type: str | None) -> None:
+def _check(model: str, dimensions: int | None, task_type: str | None) -> str | None:
+    """Refuse a bad model, dimensions or task type before anything is sent; return the task type Google's way."""
     if not isinstance(model, str) or not model:
         raise BulkInputError(f"model must be an embedding model id such as 'gemini-embedding-001', got {model!r}")
     check_dimensions(dimensions, model)
-    check_task_type(task_type)
+    return checked_task_type(task_type)
 
 
 async def _run_local(client: Any, items: Any, summary: ExtractSummary, *, model: str, output: str | os.PathLike[str],
@@ -64,7 +66,7 @@ async def _run_local(client: Any, items: Any, summary: ExtractSummary, *, model:
                      request_options: Mapping[str, Any] | None) -> ExtractSummary:
     from ._embed_local import EmbedRunner
 
-    _check(model, dimensions, task_type)
+    task_type = _check(model, dimensions, task_type)
     prepared, total = _prepared(items, id_field=id_field, text_field=text_field, check_input=check_input)
     capacity = AdaptiveLimit(concurrency, initial=initial_concurrency)
     with ResultWriter(output, fsync_interval=fsync_interval) as writer:
@@ -182,7 +184,7 @@ def _run_batch(client: Any, items: Any, summary: ExtractSummary, *, model: str, 
                max_rows_per_job: int, max_bytes_per_job: int) -> ExtractSummary:
     from ._embed_batch import EmbedBatchRun
 
-    _check(model, dimensions, task_type)
+    task_type = _check(model, dimensions, task_type)
     prepared, total = _prepared(items, id_field=id_field, text_field=text_field, check_input=check_input)
     with ResultWriter(output, fsync_interval=fsync_interval) as writer:
         run = EmbedBatchRun(client, model=model, writer=writer, text_field=text_field, dimensions=dimensions,

@@ -1,53 +1,30 @@
 """What one bulk embedding item sends: its text, the model's documented limits, and the options checked up front.
 
-Limits from Google's "Get text embeddings" page
-(https://cloud.google.com/vertex-ai/generative-ai/docs/embeddings/get-text-embeddings): `gemini-embedding-001`
-takes one text per request and up to 3072 dimensions; `text-embedding-005` and
-`text-multilingual-embedding-002` take up to 250 texts and 20,000 tokens per request and up to 768 dimensions;
-every model reads at most 2048 tokens of a text. Task types from the same page.
+The per-model limits (`embeddings._models.GOOGLE_EMBEDDING_MODELS`, from Google's "Get text embeddings" page:
+one text per request for `gemini-embedding-001`, 250 texts and 20,000 tokens for the others), the token
+estimate and the task types (`gemini.embedding_extra_body`) are the ones `client.embeddings.create` uses, so a
+group made here is one request there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from ..embeddings._models import GOOGLE_EMBEDDING_MODELS, NativeModel
+from ..embeddings._wire import estimate_tokens
+from ..gemini import embedding_extra_body
 from ._items import BulkInputError, Item
 
 __all__ = [
-    "GOOGLE_EMBEDDING_MODELS",
-    "TASK_TYPES",
-    "EmbedLimits",
     "batch_instance",
     "check_dimensions",
-    "check_task_type",
-    "estimated_tokens",
+    "checked_task_type",
     "google_embedding_name",
     "group_items",
     "limits_for",
     "text_of",
 ]
-
-
-@dataclass(frozen=True)
-class EmbedLimits:
-    """One model's documented per-request limits."""
-
-    max_dimensions: int
-    texts_per_request: int
-    tokens_per_request: int
-
-
-GOOGLE_EMBEDDING_MODELS: dict[str, EmbedLimits] = {
-    "gemini-embedding-001": EmbedLimits(3072, 1, 2048),
-    "text-embedding-005": EmbedLimits(768, 250, 20_000),
-    "text-multilingual-embedding-002": EmbedLimits(768, 250, 20_000),
-}
-TASK_TYPES = (
-    "RETRIEVAL_QUERY", "RETRIEVAL_DOCUMENT", "SEMANTIC_SIMILARITY", "CLASSIFICATION", "CLUSTERING",
-    "QUESTION_ANSWERING", "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY",
-)
 
 
 def google_embedding_name(model: str) -> str | None:
@@ -57,18 +34,22 @@ def google_embedding_name(model: str) -> str | None:
         if name.startswith(prefix):
             name = name[len(prefix):]
             break
-    name = name.split("@", 1)[0]
     return name if name in GOOGLE_EMBEDDING_MODELS else None
 
 
-def limits_for(model: str) -> EmbedLimits | None:
+def limits_for(model: str) -> NativeModel | None:
     name = google_embedding_name(model)
     return None if name is None else GOOGLE_EMBEDDING_MODELS[name]
 
 
-def check_task_type(task_type: str | None) -> None:
-    if task_type is not None and task_type not in TASK_TYPES:
-        raise BulkInputError(f"task_type {task_type!r} is not one of Google's task types: {', '.join(TASK_TYPES)}")
+def checked_task_type(task_type: str | None) -> str | None:
+    """Google's spelling of the task type; BulkInputError listing the task types for an unknown one."""
+    if task_type is None:
+        return None
+    try:
+        return str(embedding_extra_body(task_type=task_type)["task_type"])
+    except ValueError as err:
+        raise BulkInputError(str(err).replace("embedding_extra_body(): ", "")) from None
 
 
 def check_dimensions(dimensions: int | None, model: str) -> None:
@@ -97,26 +78,21 @@ def text_of(item: Item, text_field: str) -> str:
     return text
 
 
-def estimated_tokens(text: str) -> int:
-    """A generous token estimate: UTF-8 bytes / 3 (≥ 1 token per CJK character, ≥ 1 per 3 ASCII characters)."""
-    return len(text.encode("utf-8")) // 3 + 1
-
-
 def group_items(items: Iterable[tuple[Item, str]], model: str) -> Iterator[list[tuple[Item, str]]]:
     """(item, text) pairs grouped so that each group fits one request of the model's documented limits.
 
     Unknown models (MaaS embedding models, self-deployed endpoints) get one item per request.
     """
     limits = limits_for(model)
-    if limits is None or limits.texts_per_request == 1:
+    if limits is None or limits.max_instances == 1:
         for pair in items:
             yield [pair]
         return
     group: list[tuple[Item, str]] = []
     tokens = 0
     for pair in items:
-        cost = estimated_tokens(pair[1])
-        if group and (len(group) >= limits.texts_per_request or tokens + cost > limits.tokens_per_request):
+        cost = estimate_tokens(pair[1])
+        if group and (len(group) >= limits.max_instances or tokens + cost > limits.max_request_tokens):
             yield group
             group, tokens = [], 0
         group.append(pair)

@@ -8,51 +8,29 @@ instance's `task_type` and `title`); each output line is `{"instance": <the inpu
 that failed has a non-empty `status` and no predictions. The job's `modelParameters` carry
 `outputDimensionality` (the online `parameters` of the text-embeddings API reference).
 
-Vectors are unit length and depend only on the text, the task type and the dimensions, so the same text
-always gets the same vector and different texts get different ones.
+Vectors and token counts are those of FakeVertex's online `:predict` (`_fake_embeddings`), so the batch and
+the online method give the same text the same vector.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import struct
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["EMBEDDING_MODELS", "TASK_TYPES", "embedding_model_name", "embedding_row", "fake_embedding"]
+from ._fake_embeddings import MODELS, fake_token_count, fake_vector
 
-# Google's embedding models and their largest output dimensionality ("Get text embeddings").
-EMBEDDING_MODELS = {
-    "gemini-embedding-001": 3072,
-    "text-embedding-005": 768,
-    "text-multilingual-embedding-002": 768,
-}
-TASK_TYPES = frozenset({
+__all__ = ["embedding_model_name", "embedding_row"]
+
+_TASK_TYPES = frozenset({
     "RETRIEVAL_QUERY", "RETRIEVAL_DOCUMENT", "SEMANTIC_SIMILARITY", "CLASSIFICATION", "CLUSTERING",
     "QUESTION_ANSWERING", "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY",
 })
-_MAX_TOKENS_PER_TEXT = 2048
 
 
 def embedding_model_name(model_path: str) -> str | None:
-    """`text-embedding-005` for `publishers/google/models/text-embedding-005` (any prefix), if it is one we know."""
+    """`text-embedding-005` for `publishers/google/models/text-embedding-005` (any prefix), if the fake knows it."""
     name = model_path.rsplit("/", 1)[-1].split("@", 1)[0]
-    return name if name in EMBEDDING_MODELS else None
-
-
-def fake_embedding(text: str, dimensions: int, task_type: str | None = None) -> list[float]:
-    """A deterministic unit vector of `dimensions` floats for this text (and task type)."""
-    seed = hashlib.blake2b(f"{task_type or ''}\x00{text}".encode(), digest_size=32).digest()
-    raw: list[float] = []
-    counter = 0
-    while len(raw) < dimensions:
-        block = hashlib.blake2b(seed + counter.to_bytes(4, "little"), digest_size=64).digest()
-        raw.extend((value / 2147483648.0) for value in struct.unpack("<16i", block))
-        counter += 1
-    del raw[dimensions:]
-    norm = math.sqrt(sum(value * value for value in raw)) or 1.0
-    return [round(value / norm, 6) for value in raw]
+    return name if name in MODELS else None
 
 
 def _status(message: str, code: int = 400, status: str = "INVALID_ARGUMENT") -> str:
@@ -62,22 +40,22 @@ def _status(message: str, code: int = 400, status: str = "INVALID_ARGUMENT") -> 
 def embedding_row(instance: Any, model: str, parameters: Mapping[str, Any] | None) -> dict[str, Any]:
     """The output line for one input line of an embeddings job (a failed row has a `status`)."""
     line: dict[str, Any] = {"instance": instance, "status": ""}
-    maximum = EMBEDDING_MODELS[model]
-    dimensions = (parameters or {}).get("outputDimensionality", maximum)
+    spec = MODELS[model]
+    dimensions = (parameters or {}).get("outputDimensionality", spec.dimensions)
     content = instance.get("content") if isinstance(instance, Mapping) else None
-    task_type = instance.get("task_type") if isinstance(instance, Mapping) else None
+    task_type = instance.get("task_type", "RETRIEVAL_QUERY") if isinstance(instance, Mapping) else None
     if not isinstance(content, str) or not content:
         line["status"] = _status("The instance needs a non-empty string field 'content'.")
-    elif task_type is not None and task_type not in TASK_TYPES:
+    elif task_type not in _TASK_TYPES:
         line["status"] = _status(f"Unsupported task type: {task_type}.")
-    elif not isinstance(dimensions, int) or not 1 <= dimensions <= maximum:
-        line["status"] = _status(f"outputDimensionality must be between 1 and {maximum} for {model}.")
-    if line["status"] or not isinstance(content, str):
+    elif isinstance(dimensions, bool) or not isinstance(dimensions, int) or not 1 <= dimensions <= spec.dimensions:
+        line["status"] = _status(f"outputDimensionality must be between 1 and {spec.dimensions} for {model}.")
+    if line["status"] or not isinstance(content, str) or not isinstance(task_type, str):
         return line
-    tokens = max(1, math.ceil(len(content) / 4))
-    counted = float(min(tokens, _MAX_TOKENS_PER_TEXT))
+    tokens = fake_token_count(content)
+    counted = float(min(tokens, spec.max_text_tokens))
     line["predictions"] = [{"embeddings": {
-        "statistics": {"token_count": counted, "truncated": tokens > _MAX_TOKENS_PER_TEXT},
-        "values": fake_embedding(content, dimensions, task_type),
+        "statistics": {"token_count": counted, "truncated": tokens > spec.max_text_tokens},
+        "values": fake_vector(model, task_type, content, dimensions, spec.dimensions),
     }}]
     return line
