@@ -358,3 +358,37 @@ def test_with_raw_response_on_several_exchanges_is_refused_before_sending(fake: 
     with pytest.raises(UnsupportedEndpointError, match=r"needs 3 requests.*without the raw-response wrapper"):
         asyncio.run(client.embeddings.with_raw_response.create(model="gemini-embedding-001", input=["a", "b", "c"]))
     assert fake.requests == []
+
+
+def test_a_400_that_is_not_about_size_is_raised_at_once_not_split(embed: Embed, fake: FakeVertex) -> None:
+    with pytest.raises(openai.BadRequestError, match="outputDimensionality"):
+        embed(model="text-embedding-005", input=["a", "b", "c", "d"], dimensions=1000)
+    assert len(fake.embed_requests) == 1
+
+
+def test_an_answer_without_a_vector_per_text_is_the_sdks_validation_error(embed: Embed, fake: FakeVertex) -> None:
+    fake.play(Fault(status=200, body={"predictions": [{"embeddings": {"statistics": {"token_count": 1}}}]}))
+    with pytest.raises(openai.APIResponseValidationError, match="no vector for prediction 0"):
+        embed(model="text-embedding-005", input="a")
+
+
+def test_fake_mode_serves_embeddings(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake.accept_token("fake-mode-embed-token")
+    monkeypatch.setenv("VERTEX_OPENAI_FAKE_BASE_URL", fake.base_url)
+    monkeypatch.setenv("VERTEX_OPENAI_FAKE_TOKEN", "fake-mode-embed-token")
+    with pytest.warns(UserWarning, match="fake mode"):
+        client = vertex_openai_client()
+    answer = client.embeddings.create(model="text-multilingual-embedding-002", input=["こんにちは", "hola"])
+    assert len(answer.data) == 2 and answer.usage.total_tokens == 5 + 1
+    assert [r.token for r in fake.embed_requests] == ["fake-mode-embed-token"]
+
+
+def test_the_quota_fake_throttles_embeddings_and_retry_info_gets_them_through() -> None:
+    from vertex_openai.testing import QuotaFakeVertex
+
+    with QuotaFakeVertex(rate=20, window=0.25) as quota:  # 5 requests per quarter second
+        client = vertex_openai_client("fake-project", base_url=quota.base_url, credentials=quota.credentials(),
+                                      max_retries=8)
+        answer = client.embeddings.create(model="gemini-embedding-001", input=[f"t{i}" for i in range(16)])
+    assert len(answer.data) == 16
+    assert quota.throttled > 0 and quota.admitted == 16

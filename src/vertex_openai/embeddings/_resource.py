@@ -28,6 +28,7 @@ from openai.resources.embeddings import Embeddings as _SDKEmbeddings
 from openai.types import CreateEmbeddingResponse
 
 from .._exceptions import UnsupportedEndpointError
+from ..wire._errors import google_error
 from ._models import native_model, native_url
 from ._wire import EmbeddingCall, encode_base64, is_limit_error, plan_call
 
@@ -98,7 +99,11 @@ def _join(parts: list[CreateEmbeddingResponse]) -> CreateEmbeddingResponse:
 
 
 def _split_worthy(err: openai.BadRequestError, batch: range) -> bool:
-    return len(batch) > 1 and is_limit_error(err.status_code, str(err.message))
+    if len(batch) < 2:
+        return False
+    error = google_error(err.body)  # Google's own message, without the hints the client adds
+    message = error.get("message") if error is not None else None
+    return is_limit_error(err.status_code, message if isinstance(message, str) else str(err.message))
 
 
 class _Shared:

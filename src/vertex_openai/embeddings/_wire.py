@@ -143,7 +143,16 @@ def native_answer(data: object, path: str) -> dict[str, Any] | None:
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
 
+_LIMIT_WORDS = ("count", "limit", "exceed", "too many", "too long", "maximum", "up to", "at most", "supports")
+
+
 def is_limit_error(status: int, message: str) -> bool:
-    """Google's 400 for a request over its per-request token (or instance) limit: worth splitting and retrying."""
+    """Google's 400 for a request over its per-request token (or instance) limit: worth splitting and retrying.
+
+    Google does not document the wording, so: a 400 whose message speaks of tokens or instances together with a
+    count or a limit. Anything else (a bad dimension, a bad field) is raised at once, never split.
+    """
+    if status != 400:
+        return False
     lowered = message.lower()
-    return status == 400 and ("token" in lowered or "instance" in lowered)
+    return ("token" in lowered or "instance" in lowered) and any(word in lowered for word in _LIMIT_WORDS)
