@@ -139,6 +139,7 @@ def test_a_detached_job_is_collected_by_the_next_run_not_resubmitted(tmp_path: P
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"model": "gemini-2.5-flash"}, "embeds with Google's embedding models"),
+    ({"model": "gemini-embedding-001"}, "use engine='local' (--engine local) for it"),
     ({"model": "intfloat/multilingual-e5-small-maas"}, "use engine='local' for other models"),
     ({"task_type": "RETRIEVAL"}, "RETRIEVAL_QUERY, RETRIEVAL_DOCUMENT"),
     ({"dimensions": 769}, "at most 768"),

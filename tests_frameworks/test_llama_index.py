@@ -69,3 +69,36 @@ def test_default_legacy_completions_is_refused_before_sending(
     with pytest.raises(UnsupportedEndpointError, match=r"chat\.completions\.create"):
         legacy.complete("Hello")
     assert fake.requests == []
+
+
+# -- embeddings: OpenAIEmbedding on our clients (docs/frameworks/llama-index.md, "Embeddings") --------------------
+def _google_vector(text: str, dimensions: int = 3072) -> list[float]:
+    from vertex_openai.testing._fake_embeddings import fake_vector
+
+    return fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY", text, dimensions, 3072)
+
+
+def test_embeddings_batch_and_query(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+    namespace = wired("llama-index", fake, monkeypatch, section="Embeddings")
+    embed_model = namespace["embed_model"]
+    texts = ["first node", "second node", "third node"]
+    assert embed_model.get_text_embedding_batch(texts) == [_google_vector(t) for t in texts]
+    assert embed_model.get_query_embedding("a question") == _google_vector("a question")
+    sent = [request.json["instances"] for request in fake.embed_requests]
+    assert all(len(i) == 1 for i in sent) and len(sent) == 4  # gemini-embedding-001: one text per request
+    assert fake.embed_requests[0].token is not None  # our client's token, not an OpenAI key
+
+    async def run() -> list[list[float]]:
+        return await embed_model.aget_text_embedding_batch(["async node", "another"])
+
+    assert asyncio.run(run()) == [_google_vector("async node"), _google_vector("another")]
+
+
+def test_embeddings_dimensions(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_index.embeddings.openai import OpenAIEmbedding
+
+    namespace = wired("llama-index", fake, monkeypatch, section="Embeddings")
+    smaller = OpenAIEmbedding(model_name="gemini-embedding-001", api_key="unused", dimensions=48)
+    smaller._client = namespace["embed_model"]._client
+    assert smaller.get_query_embedding("short") == _google_vector("short", 48)
+    assert fake.embed_requests[-1].json["parameters"]["outputDimensionality"] == 48

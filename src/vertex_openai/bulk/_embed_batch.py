@@ -7,6 +7,8 @@ each output line holds the instance, its `predictions` (`embeddings.values`, `em
 `status` that is empty unless the row failed. The job names the publisher model
 (`publishers/google/models/<model>`); the output dimensionality travels as the job's `modelParameters`
 (`outputDimensionality`, as in the online `parameters`), the task type in each instance (`task_type`, as online).
+The page's current copy names `gemini-embedding-001` as the one text embedding model batch prediction does not
+serve: it is refused before anything is uploaded.
 
 The job flow (staging, splitting, polling, Ctrl-C, state file, `resume_job`) is the extract batch engine's
 (`_batch.BatchRun`); this subclass says what an item sends and what line it writes. Output rows do not echo
@@ -75,6 +77,12 @@ class EmbedBatchRun(BatchRun):
             raise BulkInputError(
                 f"engine='batch' embeds with Google's embedding models (gemini-embedding-001, text-embedding-005, "
                 f"text-multilingual-embedding-002), not {model!r}; use engine='local' for other models"
+            )
+        if name == "gemini-embedding-001":
+            raise BulkInputError(
+                "Google's batch text embeddings page lists gemini-embedding-001 as the one model batch prediction does "
+                "not serve; use engine='local' (--engine local) for it, or text-embedding-005 / "
+                "text-multilingual-embedding-002 in a batch job"
             )
         self.location = location or config.target.location
         self.model = name
