@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from .._redact import redact
+from .._sdk import http_client
 from ._output import clean
 
 __all__ = ["enable_verbose", "hook_client"]
@@ -83,7 +84,7 @@ def _on_response(response: Any) -> None:
 
 def hook_client(client: Any) -> Any:
     """Add the request/response log to an `openai` client built by this package; returns the client."""
-    http = client._client
+    http = http_client(client)
     hooks = http.event_hooks
     hooks["request"].append(_on_request)
     hooks["response"].append(_on_response)

@@ -14,7 +14,6 @@ stand for several).
 
 from __future__ import annotations
 
-import array
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -28,14 +27,14 @@ from openai.resources.embeddings import Embeddings as _SDKEmbeddings
 from openai.types import CreateEmbeddingResponse
 
 from .._exceptions import UnsupportedEndpointError
+from .._sdk import RAW_RESPONSE_HEADER, make_request_options, resource_client, resource_post
 from ..wire._errors import google_error
 from ._models import native_model, native_url
-from ._wire import EmbeddingCall, encode_base64, is_limit_error, plan_call
+from ._wire import EmbeddingCall, decode_base64, is_limit_error, plan_call
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncEmbeddings", "Embeddings"]
 
 DEFAULT_MAX_CONCURRENCY = 8
-_RAW_HEADER = "x-stainless-raw-response"
 _SENTINELS: tuple[type, ...] = tuple(t for t in (NotGiven, getattr(openai, "Omit", None)) if isinstance(t, type))
 
 
@@ -56,19 +55,14 @@ class _Request:
 
 
 def _post(resource: Any, url: str, body: dict[str, Any], request: _Request, post_parser: Callable[[Any], Any]) -> Any:
-    """One native exchange through the client's own `post` (a coroutine on the async client).
-
-    The one place this package touches the SDK's private request plumbing (`_post`, `make_request_options`).
-    """
-    from openai._base_client import make_request_options
-
+    """One native exchange through the client's own `post` (a coroutine on the async client)."""
     options = make_request_options(extra_headers=request.headers, extra_query=request.query,
                                    timeout=request.timeout, post_parser=post_parser)
-    return resource._post(url, body=body, cast_to=CreateEmbeddingResponse, options=options)
+    return resource_post(resource, url, body=body, cast_to=CreateEmbeddingResponse, options=options)
 
 
 def _raw_mode(headers: Mapping[str, str] | None) -> bool:
-    return any(str(key).lower() == _RAW_HEADER for key in (headers or {}))
+    return any(str(key).lower() == RAW_RESPONSE_HEADER.lower() for key in (headers or {}))
 
 
 def _parser(call: EmbeddingCall, batch: range) -> Callable[[CreateEmbeddingResponse], CreateEmbeddingResponse]:
@@ -77,11 +71,8 @@ def _parser(call: EmbeddingCall, batch: range) -> Callable[[CreateEmbeddingRespo
             raise ValueError(f"Vertex AI answered {len(answer.data)} embeddings for {len(batch)} texts")
         for item, index in zip(answer.data, batch, strict=True):
             item.index = index
-            values: Any = item.embedding
-            if call.encoding == "base64":
-                item.embedding = encode_base64(values)  # type: ignore[assignment]
-            elif call.encoding is None:  # the SDK's default: float32 values, as its base64 decoding gives them
-                item.embedding = array.array("f", values).tolist()
+            if call.encoding != "base64":  # the vectors arrive in base64 (see _wire.native_answer)
+                item.embedding = decode_base64(item.embedding)  # type: ignore[arg-type]
         answer.model = call.model_id
         return answer
 
@@ -109,11 +100,10 @@ def _split_worthy(err: openai.BadRequestError, batch: range) -> bool:
 class _Shared:
     """What the sync and async resources share: routing and planning (no I/O)."""
 
-    _client: Any
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
     def _vertex_plan(self, kwargs: dict[str, Any]) -> tuple[EmbeddingCall, str, _Request] | None:
-        config = self._client._vertex_config
+        config = resource_client(self)._vertex_config
         model = native_model(kwargs.get("model"), config)
         if model is None:
             return None

@@ -8,9 +8,11 @@ Request (text-embeddings API reference): `{"instances": [{"content", "task_type"
 
 from __future__ import annotations
 
+import array
 import base64
 import re
 import struct
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from ..gemini._embedding import check_embedding_options
 from ._models import NativeModel
 
 __all__ = [
-    "EmbeddingCall", "encode_base64", "is_limit_error", "native_answer", "plan_call", "split_ranges",
+    "EmbeddingCall", "decode_base64", "encode_base64", "is_limit_error", "native_answer", "plan_call", "split_ranges",
 ]
 
 _PREDICT_PATH = re.compile(r"/publishers/google/models/(?P<model>[^/:]+):predict$")
@@ -117,8 +119,17 @@ def encode_base64(values: Sequence[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode("ascii")
 
 
+def decode_base64(encoded: str) -> list[float]:
+    """The floats of `encode_base64`'s text (float32 precision), as the SDK decodes OpenAI's base64 answers."""
+    values = array.array("f", base64.b64decode(encoded))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values.tolist()
+
+
 def native_answer(data: object, path: str) -> dict[str, Any] | None:
-    """Google's `:predict` answer as the OpenAI embeddings list; None when `path` is not the native method.
+    """Google's `:predict` answer as the OpenAI embeddings list, vectors in base64 (as OpenAI answers the SDK's
+    default request); None when `path` is not the native method. `decode_base64` gives the floats back.
 
     Raises ValueError for an answer without one vector per instance.
     """
@@ -138,7 +149,12 @@ def native_answer(data: object, path: str) -> dict[str, Any] | None:
         count = statistics.get("token_count") if isinstance(statistics, Mapping) else None
         if isinstance(count, (int, float)) and not isinstance(count, bool):
             tokens += int(count)
-        items.append({"object": "embedding", "index": index, "embedding": values})
+        try:  # base64 for the SDK to build its model from: one str, not one Python object per float
+            encoded = encode_base64(values)
+        except (struct.error, TypeError) as err:
+            raise ValueError(f"Vertex AI's embedding answer has a vector that is not numbers at prediction {index}") \
+                from err
+        items.append({"object": "embedding", "index": index, "embedding": encoded})
     return {"object": "list", "data": items, "model": match["model"],
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 

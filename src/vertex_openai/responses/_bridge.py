@@ -7,6 +7,7 @@ the client's `chat.completions.create`, never with a request to a `/responses` U
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import typing
@@ -38,22 +39,31 @@ def refuse(feature: str, alternative: str) -> typing.NoReturn:
     raise ResponsesNotSupportedError(feature, alternative)
 
 
-def _input_item_view(item: Mapping[str, Any]) -> dict[str, Any]:
+_DEFAULT_LIST_LIMIT = 20  # the SDK documents `limit` as 1..100, default 20
+
+
+def _item_id(prefix: str, response_id: str, position: int) -> str:
+    """The id an input item without one is listed under: the same on every call, so `after` / `before` work."""
+    digest = hashlib.sha256(f"{response_id}\0{position}".encode()).hexdigest()[:32]
+    return f"{prefix}_{digest}"
+
+
+def _input_item_view(item: Mapping[str, Any], response_id: str, position: int) -> dict[str, Any]:
     """An input item as `input_items.list` shows it (ids and statuses filled in, string content as parts)."""
     data = dict(item)
     kind = data.get("type") or "message"
     data["type"] = kind
     if kind == "message":
-        data.setdefault("id", new_id("msg"))
+        data.setdefault("id", _item_id("msg", response_id, position))
         data.setdefault("status", "completed")
         if isinstance(data.get("content"), str):
             part = "output_text" if data.get("role") == "assistant" else "input_text"
             data["content"] = [{"type": part, "text": data["content"], "annotations": []}]
     elif kind == "function_call":
-        data.setdefault("id", new_id("fc"))
+        data.setdefault("id", _item_id("fc", response_id, position))
         data.setdefault("status", "completed")
     elif kind == "function_call_output":
-        data.setdefault("id", new_id("fco"))
+        data.setdefault("id", _item_id("fco", response_id, position))
         data.setdefault("status", "completed")
     return data
 
@@ -96,19 +106,22 @@ class Bridge:
             refuse(f"GET {path}", "Only responses.input_items.list is bridged.")
         entry = self.store.get(match["id"])
         query = options.get("params") or {}
-        items = [_input_item_view(item) for item in entry.input_items]
+        items = [_input_item_view(item, match["id"], n) for n, item in enumerate(entry.input_items)]
         if query.get("order", "desc") == "desc":
             items.reverse()
-        after = query.get("after")
-        if after:
-            ids = [item.get("id") for item in items]
-            items = items[ids.index(after) + 1:] if after in ids else []
+        ids = [item.get("id") for item in items]
+        after, before = query.get("after"), query.get("before")
+        start = (ids.index(after) + 1 if after in ids else len(ids)) if after else 0
+        end = (ids.index(before) if before in ids else 0) if before else len(ids)
+        window = items[start:max(start, end)]
         limit = query.get("limit")
-        more = isinstance(limit, int) and 0 < limit < len(items)
-        if more:
-            items = items[:limit]
-        return {"object": "list", "data": items, "has_more": more,
-                "first_id": items[0]["id"] if items else None, "last_id": items[-1]["id"] if items else None}
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            limit = _DEFAULT_LIST_LIMIT
+        more = len(window) > limit
+        # `before` alone asks for the page that ends at that item; otherwise pages run forward from `after`
+        page = window[-limit:] if before and not after else window[:limit]
+        return {"object": "list", "data": page, "has_more": more,
+                "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None}
 
     # -- create --------------------------------------------------------------------------------------------
     def plan(self, body: Mapping[str, Any], options: Mapping[str, Any]) -> ChatPlan:

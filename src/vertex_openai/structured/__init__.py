@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._sdk import strict_json_schema
 from ._adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
 from ._parse import StructuredOutputError, aparse_with_reask, parse_with_reask, strip_json_fences
 from ._wire import (
@@ -47,9 +48,7 @@ __all__ = [
 
 def strict_schema_for(model: Any) -> dict[str, Any]:
     """The strict JSON schema the openai SDK would send for a pydantic model (before our adaptation)."""
-    from openai.lib._pydantic import to_strict_json_schema
-
-    return to_strict_json_schema(model)
+    return strict_json_schema(model)
 
 
 def adaptation_notes(

@@ -12,10 +12,11 @@ and text, unit length at full size and cut from the end for a smaller `outputDim
 
 from __future__ import annotations
 
+import array
 import hashlib
 import math
 import re
-import struct
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,10 +59,12 @@ def fake_token_count(text: str) -> int:
 def fake_vector(model: str, task_type: str, text: str, dimensions: int, size: int) -> list[float]:
     """The fake's deterministic embedding: unit length at `size` values, the first `dimensions` of them."""
     seed = f"{model}\x00{task_type}\x00{text}".encode("utf-8", "surrogatepass")
-    raw = struct.unpack(f"<{size}H", hashlib.shake_256(seed).digest(2 * size))
-    centred = [value - 32767.5 for value in raw]
-    norm = math.sqrt(sum(value * value for value in centred)) or 1.0
-    return [round(value / norm, 8) for value in centred[:dimensions]]
+    raw = array.array("H", hashlib.shake_256(seed).digest(2 * size))
+    if sys.byteorder == "big":
+        raw.byteswap()
+    # Eight decimals, as Google's answers show about as many (and short numbers keep the fake's JSON quick).
+    scale = 1e8 / (math.hypot(*[value - 32767.5 for value in raw]) or 1.0)
+    return [int((value - 32767.5) * scale) / 1e8 for value in raw[:dimensions]]
 
 
 def embedding_reply(model_name: str, resource: str, body: object) -> tuple[int, Any]:
