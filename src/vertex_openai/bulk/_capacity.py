@@ -20,7 +20,6 @@ the remaining distance per round trip. The limit stays within [1, `ceiling`].
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -38,6 +37,11 @@ class CapacityStats:
     decreases: int = 0
     paused_seconds: float = 0.0
     peak_limit: float = 0.0
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class AdaptiveLimit:
@@ -64,63 +68,87 @@ class AdaptiveLimit:
         self._quota = False
         self.round_trip: float | None = None
         self._paused_until = 0.0
-        self._changed = asyncio.Condition()
+        self._waiters: set[asyncio.Future[None]] = set()
 
     async def acquire(self) -> int:
-        """Wait for a slot (and for any RetryInfo pause); return the epoch to hand back to `release`."""
-        async with self._changed:
-            while True:
-                wait = self._paused_until - time.monotonic()
-                if wait > 0:
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), wait)
-                    continue
-                if self.in_flight < max(1, int(self.limit)):
-                    self.in_flight += 1
-                    return self._epoch
-                await self._changed.wait()
+        """Wait for a slot (and for any RetryInfo pause); return the epoch to hand back to `release`.
+
+        Cancellation-safe on every supported Python: a waiter is a plain future (no lock held while waiting,
+        no `asyncio.wait_for`, which on 3.10/3.11 could swallow a cancel that came as the wait woke up), so a
+        cancelled `acquire` ends cancelled, holding nothing.
+        """
+        while True:
+            wait = self._paused_until - time.monotonic()
+            if wait > 0:
+                await self._wait(wait)
+                continue
+            if self.in_flight < max(1, int(self.limit)):
+                self.in_flight += 1
+                return self._epoch
+            await self._wait(None)
+
+    async def _wait(self, timeout: float | None) -> None:
+        """Sleep until `release` changes something, or `timeout` seconds have passed."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.add(waiter)
+        timer = loop.call_later(timeout, _wake, waiter) if timeout is not None else None
+        try:
+            await waiter
+        finally:
+            self._waiters.discard(waiter)
+            if timer is not None:
+                timer.cancel()
+
+    def _notify(self) -> None:
+        waiters, self._waiters = self._waiters, set()
+        for waiter in waiters:
+            _wake(waiter)
 
     async def release(self, epoch: int, *, throttled: bool = False, retry_delay: float | None = None,
                       success: bool = True, latency: float | None = None) -> None:
-        """Give the slot back, telling the limiter how the request went (and, for a success, how long it took)."""
-        async with self._changed:
-            busy = self.in_flight >= int(self.limit)
-            self.in_flight -= 1
-            now = time.monotonic()
-            if success and not throttled and latency is not None and latency >= 0:
-                self.round_trip = latency if self.round_trip is None else 0.875 * self.round_trip + 0.125 * latency
-            if throttled:
-                self.stats.throttled += 1
-                # 429s come back in milliseconds: "once per round trip" is measured in successful round trips.
-                if epoch == self._epoch and now - self._last_cut >= (self.round_trip or 0.0):
-                    # Cuts less than a few round trips apart are one congestion episode (a storm of shared-
-                    # capacity 429s lasts seconds): remember the limit from before its first cut, so the limit
-                    # climbs back to where it was once the storm is over.
-                    new_episode = now - self._last_cut > _EPISODE_ROUND_TRIPS * (self.round_trip or 0.0)
-                    self._last_cut = now
-                    self._epoch += 1
-                    if retry_delay:  # a quota said when to return: the pause below does most of the work
-                        factor = self.retry_info_decrease
-                    else:  # leaving slow start, the window has overshot by up to 1.5x: halve it
-                        factor = min(self.decrease, 0.5) if self._slow_start else self.decrease
-                    self._slow_start = False
-                    self._quota = bool(retry_delay)
-                    self._last_cut_from = self.limit if new_episode else max(self.limit, self._last_cut_from)
-                    self.limit = max(1.0, self.limit * factor)
-                    self.stats.decreases += 1
-                if retry_delay is not None and retry_delay > 0:
-                    until = time.monotonic() + min(retry_delay, self.max_pause)
-                    if until > self._paused_until:
-                        self.stats.paused_seconds += until - max(self._paused_until, time.monotonic())
-                        self._paused_until = until
-            elif success and self._slow_start:
-                self.limit = min(float(self.ceiling), self.limit + self.increase / 2)
-            elif success and busy:
-                per_round_trip = self.increase
-                if self.limit < self._last_cut_from and self._quota:  # a steady quota: probe gently
-                    per_round_trip = self.increase / 2
-                elif self.limit < self._last_cut_from:  # shared capacity comes back: half the distance per trip
-                    per_round_trip = max(self.increase, (self._last_cut_from - self.limit) / 2)
-                self.limit = min(float(self.ceiling), self.limit + per_round_trip / max(1.0, self.limit))
-            self.stats.peak_limit = max(self.stats.peak_limit, self.limit)
-            self._changed.notify_all()
+        """Give the slot back, telling the limiter how the request went (and, for a success, how long it took).
+
+        Never waits (it is a coroutine for the callers' sake): state changes happen between two awaits of the
+        one event loop, so no lock is needed, and a release runs to its end even in a cancelled task.
+        """
+        busy = self.in_flight >= int(self.limit)
+        self.in_flight -= 1
+        now = time.monotonic()
+        if success and not throttled and latency is not None and latency >= 0:
+            self.round_trip = latency if self.round_trip is None else 0.875 * self.round_trip + 0.125 * latency
+        if throttled:
+            self.stats.throttled += 1
+            # 429s come back in milliseconds: "once per round trip" is measured in successful round trips.
+            if epoch == self._epoch and now - self._last_cut >= (self.round_trip or 0.0):
+                # Cuts less than a few round trips apart are one congestion episode (a storm of shared-
+                # capacity 429s lasts seconds): remember the limit from before its first cut, so the limit
+                # climbs back to where it was once the storm is over.
+                new_episode = now - self._last_cut > _EPISODE_ROUND_TRIPS * (self.round_trip or 0.0)
+                self._last_cut = now
+                self._epoch += 1
+                if retry_delay:  # a quota said when to return: the pause below does most of the work
+                    factor = self.retry_info_decrease
+                else:  # leaving slow start, the window has overshot by up to 1.5x: halve it
+                    factor = min(self.decrease, 0.5) if self._slow_start else self.decrease
+                self._slow_start = False
+                self._quota = bool(retry_delay)
+                self._last_cut_from = self.limit if new_episode else max(self.limit, self._last_cut_from)
+                self.limit = max(1.0, self.limit * factor)
+                self.stats.decreases += 1
+            if retry_delay is not None and retry_delay > 0:
+                until = time.monotonic() + min(retry_delay, self.max_pause)
+                if until > self._paused_until:
+                    self.stats.paused_seconds += until - max(self._paused_until, time.monotonic())
+                    self._paused_until = until
+        elif success and self._slow_start:
+            self.limit = min(float(self.ceiling), self.limit + self.increase / 2)
+        elif success and busy:
+            per_round_trip = self.increase
+            if self.limit < self._last_cut_from and self._quota:  # a steady quota: probe gently
+                per_round_trip = self.increase / 2
+            elif self.limit < self._last_cut_from:  # shared capacity comes back: half the distance per trip
+                per_round_trip = max(self.increase, (self._last_cut_from - self.limit) / 2)
+            self.limit = min(float(self.ceiling), self.limit + per_round_trip / max(1.0, self.limit))
+        self.stats.peak_limit = max(self.stats.peak_limit, self.limit)
+        self._notify()
