@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from vertex_openai import AsyncOpenAI, OpenAI
-from vertex_openai.bulk import BulkAbortedError, BulkInputError, aembed, embed
+from vertex_openai.bulk import BulkAbortedError, BulkInputError, ResumeMismatchError, aembed, embed
 from vertex_openai.testing import FakeBatch, FakeCredentials, FakeVertex, Fault
 from vertex_openai.testing._fake_embeddings import fake_vector
 
@@ -52,9 +52,10 @@ def test_every_item_gets_its_vector_in_one_line(client: Any, fake: FakeVertex, t
     name = model.removeprefix("google/")
     by_id = {line["id"]: line for line in _lines(out)}
     assert len(by_id) == len(_lines(out)) == 30
-    for item in items:
-        assert by_id[item["id"]] == {"id": item["id"],
-                                     "embedding": _vector(name, item["text"], 16, "RETRIEVAL_DOCUMENT")}
+    for item in items:  # float32 on the way (the SDK's default encoding), written with 8 significant digits
+        assert by_id[item["id"]]["embedding"] == pytest.approx(_vector(name, item["text"], 16, "RETRIEVAL_DOCUMENT"),
+                                                               abs=1e-7)
+        assert all(len(repr(value)) <= 16 for value in by_id[item["id"]]["embedding"])
     bodies = [request.json for request in fake.embed_requests]
     assert all(body["parameters"]["outputDimensionality"] == 16 for body in bodies)
     assert {i["task_type"] for body in bodies for i in body["instances"]} == {"RETRIEVAL_DOCUMENT"}
@@ -189,7 +190,36 @@ def test_local_and_batch_engines_write_the_same_lines(fake: FakeVertex, tmp_path
         embed(remote, items, model="text-embedding-005", output=tmp_path / "batch.jsonl", dimensions=8,
               task_type="CLUSTERING", progress=False, engine="batch", gcs="gs://fake-bucket/x", poll_interval=0.01)
 
-    def by_id(name: str) -> dict[str, Any]:
-        return {line["id"]: line for line in _lines(tmp_path / name)}
+    def by_id(name: str) -> dict[str, list[float]]:
+        return {line["id"]: line["embedding"] for line in _lines(tmp_path / name)}
 
-    assert by_id("local.jsonl") == by_id("batch.jsonl")
+    local_lines, batch_lines = by_id("local.jsonl"), by_id("batch.jsonl")
+    assert local_lines.keys() == batch_lines.keys()
+    for item_id, vector in local_lines.items():  # the local path carries float32 values
+        assert vector == pytest.approx(batch_lines[item_id], abs=1e-7)
+
+
+def test_a_resume_with_other_dimensions_or_model_is_refused_unless_allowed(fake: FakeVertex, tmp_path: Path) -> None:
+    client = OpenAI(project="fake-project", base_url=fake.base_url, credentials=fake.credentials())
+    out = tmp_path / "vectors.jsonl"
+    embed(client, _items(4), model="text-embedding-005", output=out, dimensions=8, limit=2, progress=False)
+    for other in ({"dimensions": 16}, {"model": "text-multilingual-embedding-002"}, {"task_type": "CLUSTERING"}):
+        options = {"model": "text-embedding-005", "dimensions": 8, **other}
+        with pytest.raises(ResumeMismatchError):  # vectors of two settings cannot be compared in one file
+            embed(client, _items(4), output=out, progress=False, **options)
+    assert len(fake.embed_requests) == 1
+    mixed = embed(client, _items(4), model="text-embedding-005", output=out, dimensions=16, allow_mismatch=True,
+                  progress=False)
+    assert mixed.succeeded == 2 and len(_lines(out)) == 4
+
+
+def test_the_input_file_is_never_taken_as_the_output(client: Any, fake: FakeVertex, tmp_path: Path) -> None:
+    source = tmp_path / "chunks.jsonl"
+    source.write_text("".join(json.dumps(item) + "\n" for item in _items(3)), encoding="utf-8")
+    with pytest.raises(BulkInputError, match="same file as the input"):
+        embed(client, str(source), model="text-embedding-005", output=source, progress=False)
+    other = tmp_path / "other.jsonl"
+    other.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a result line"):  # an input-shaped file is not appended to
+        embed(client, str(source), model="text-embedding-005", output=other, progress=False)
+    assert not fake.embed_requests

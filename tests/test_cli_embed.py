@@ -37,7 +37,8 @@ def _env(tmp_path: Path, base_url: str) -> dict[str, str]:
 
 def _batch_args(items: Path, out: Path, *extra: str) -> list[str]:
     return ["embed", str(items), "--model", MODEL, "--output", str(out), "--engine", "batch",
-            "--gcs", "gs://fake-bucket/cli", "--poll-interval", "0.01", "--dimensions", "8", *extra]
+            "--gcs", "gs://fake-bucket/cli", "--poll-interval", "0.01", "--dimensions", "8",
+            "--project", "fake-project", *extra]
 
 
 def _vector(text: str, dimensions: int, task_type: str = "RETRIEVAL_QUERY") -> list[float]:
@@ -80,7 +81,7 @@ def test_failed_rows_exit_1_with_a_summary(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--task-type", "RETRIEVAL"], "not one of Google's task types: RETRIEVAL_QUERY"),
+    (["--task-type", "RETRIEVAL"], "task types: RETRIEVAL_QUERY, RETRIEVAL_DOCUMENT"),
     (["--text-field", "body"], "has no 'body' field"),
     (["--dimensions", "1000"], "at most 768"),
 ])
@@ -120,7 +121,7 @@ def test_a_second_run_on_the_same_output_is_refused_by_the_lock(tmp_path: Path) 
         holder.kill()
         holder.wait()
     assert result.returncode == 2
-    assert "another run (pid" in result.stderr and "choose another --output" in result.stderr
+    assert "another run is writing" in result.stderr and "choose another --output" in result.stderr
 
 
 def test_progress_is_drawn_on_a_terminal(tmp_path: Path) -> None:
@@ -226,8 +227,8 @@ def test_local_engine_sigkill_at_random_moments_then_resume_gives_every_id_exact
     assert sorted(ids) == sorted(f"c{n}" for n in range(count)) and len(ids) == len(set(ids))
     for record in records[:20]:
         n = int(record["id"][1:])
-        assert record["embedding"] == fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY",
-                                                  f"chunk {n} of the corpus", 8, 3072)
+        assert record["embedding"] == pytest.approx(fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY",
+                                                                f"chunk {n} of the corpus", 8, 3072), abs=1e-7)
     assert kills >= 2, "the test must kill the run several times"
     assert admitted >= count  # at-least-once requests: items in flight at a kill are asked again
 

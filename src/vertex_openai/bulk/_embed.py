@@ -15,6 +15,7 @@ from typing import Any, Literal
 from ..gemini import embedding_extra_body
 from ._capacity import AdaptiveLimit
 from ._embed_request import check_dimensions, checked_task_type, text_of
+from ._identity import check_output_is_not_input
 from ._items import BulkInputError, Item, count_and_check_ids, iter_items
 from ._output import ResultWriter
 from ._progress import Progress
@@ -51,6 +52,13 @@ def _extra_body(task_type: str | None) -> dict[str, Any]:
     return {} if task_type is None else embedding_extra_body(task_type=task_type)
 
 
+def _identity(model: str, text_field: str, dimensions: int | None, task_type: str | None) -> dict[str, Any]:
+    """What shapes an embed run's lines, recorded beside the output: a resume with another model, size or task
+    type would mix vectors that cannot be compared in one file, so it is refused (unless allow_mismatch)."""
+    return {"kind": "embed", "model": model.removeprefix("google/"), "text_field": text_field,
+            "dimensions": dimensions, "task_type": task_type}
+
+
 def _check(model: str, dimensions: int | None, task_type: str | None) -> str | None:
     """Refuse a bad model, dimensions or task type before anything is sent; return the task type Google's way."""
     if not isinstance(model, str) or not model:
@@ -63,13 +71,16 @@ async def _run_local(client: Any, items: Any, summary: ExtractSummary, *, model:
                      id_field: str, text_field: str, dimensions: int | None, task_type: str | None,
                      concurrency: int, initial_concurrency: int | None, limit: int | None, progress: bool,
                      fsync_interval: float, check_input: bool, max_attempts: int,
-                     request_options: Mapping[str, Any] | None) -> ExtractSummary:
+                     request_options: Mapping[str, Any] | None, allow_mismatch: bool) -> ExtractSummary:
     from ._embed_local import EmbedRunner
 
     task_type = _check(model, dimensions, task_type)
+    check_output_is_not_input(items, output)
     prepared, total = _prepared(items, id_field=id_field, text_field=text_field, check_input=check_input)
     capacity = AdaptiveLimit(concurrency, initial=initial_concurrency)
-    with ResultWriter(output, fsync_interval=fsync_interval) as writer:
+    identity = _identity(model, text_field, dimensions, task_type)
+    with ResultWriter(output, fsync_interval=fsync_interval, identity=identity, allow_mismatch=allow_mismatch,
+                      engine="local") as writer:
         summary.repaired_bytes = writer.repaired_bytes
         left = None if total is None else max(0, total - len(writer.done))
         if limit is not None and left is not None:
@@ -104,6 +115,7 @@ async def aembed(
     check_input: bool = True,
     max_attempts: int = 8,
     request_options: Mapping[str, Any] | None = None,
+    allow_mismatch: bool = False,
 ) -> ExtractSummary:
     """Embed every item on this machine (the local engine) from a running event loop; see `embed`."""
     summary = ExtractSummary(output=str(output))
@@ -111,7 +123,8 @@ async def aembed(
                             text_field=text_field, dimensions=dimensions, task_type=task_type,
                             concurrency=concurrency, initial_concurrency=initial_concurrency, limit=limit,
                             progress=progress, fsync_interval=fsync_interval, check_input=check_input,
-                            max_attempts=max_attempts, request_options=request_options)
+                            max_attempts=max_attempts, request_options=request_options,
+                            allow_mismatch=allow_mismatch)
 
 
 def embed(
@@ -141,6 +154,7 @@ def embed(
     display_name: str | None = None,
     max_rows_per_job: int = 30_000,
     max_bytes_per_job: int = 1_000_000_000,
+    allow_mismatch: bool = False,
 ) -> ExtractSummary:
     """Write one embedding line per item of `items` to the JSONL file `output`; return the run's summary.
 
@@ -151,8 +165,10 @@ def embed(
     ceiling of the adaptive concurrency (local). limit: at most this many new items this run.
     engine="batch" runs a Vertex AI batch prediction job instead (`gcs="gs://BUCKET/PREFIX"` to stage its
     files, `location=` a region that serves the model, `resume_job=` to collect a job started earlier).
-    Running again with the same output skips the ids already in it. Ctrl-C raises `EmbedInterrupted`
-    (a KeyboardInterrupt) whose `summary` counts the lines written.
+    Running again with the same output skips the ids already in it; a run with another model, text field,
+    dimensions or task type than the one recorded beside the output (`<output>.run.json`) is refused
+    (`ResumeMismatchError`) unless allow_mismatch=True. Ctrl-C raises `EmbedInterrupted` (a
+    KeyboardInterrupt) whose `summary` counts the lines written.
     """
     summary = ExtractSummary(output=str(output), engine=engine)
     if engine == "batch":
@@ -161,7 +177,7 @@ def embed(
                           progress=progress, fsync_interval=fsync_interval, check_input=check_input, gcs=gcs,
                           location=location, resume_job=resume_job, poll_interval=poll_interval,
                           interactive=interactive, display_name=display_name, max_rows_per_job=max_rows_per_job,
-                          max_bytes_per_job=max_bytes_per_job)
+                          max_bytes_per_job=max_bytes_per_job, allow_mismatch=allow_mismatch)
     if engine != "local":
         raise ValueError(f"engine must be 'local' or 'batch', got {engine!r}")
     if gcs is not None or resume_job is not None:
@@ -172,7 +188,7 @@ def embed(
                                       concurrency=concurrency, initial_concurrency=initial_concurrency,
                                       limit=limit, progress=progress, fsync_interval=fsync_interval,
                                       check_input=check_input, max_attempts=max_attempts,
-                                      request_options=request_options))
+                                      request_options=request_options, allow_mismatch=allow_mismatch))
     except KeyboardInterrupt:
         raise EmbedInterrupted(summary) from None
 
@@ -181,16 +197,20 @@ def _run_batch(client: Any, items: Any, summary: ExtractSummary, *, model: str, 
                id_field: str, text_field: str, dimensions: int | None, task_type: str | None, limit: int | None,
                progress: bool, fsync_interval: float, check_input: bool, gcs: str | None, location: str | None,
                resume_job: str | None, poll_interval: float, interactive: bool | None, display_name: str | None,
-               max_rows_per_job: int, max_bytes_per_job: int) -> ExtractSummary:
+               max_rows_per_job: int, max_bytes_per_job: int, allow_mismatch: bool) -> ExtractSummary:
     from ._embed_batch import EmbedBatchRun
 
     task_type = _check(model, dimensions, task_type)
+    check_output_is_not_input(items, output)
     prepared, total = _prepared(items, id_field=id_field, text_field=text_field, check_input=check_input)
-    with ResultWriter(output, fsync_interval=fsync_interval) as writer:
+    identity = _identity(model, text_field, dimensions, task_type)
+    with ResultWriter(output, fsync_interval=fsync_interval, identity=identity, allow_mismatch=allow_mismatch,
+                      engine="batch") as writer:
         run = EmbedBatchRun(client, model=model, writer=writer, text_field=text_field, dimensions=dimensions,
                             task_type=task_type, gcs=gcs, location=location, progress=progress,
                             poll_interval=poll_interval, max_rows_per_job=max_rows_per_job,
-                            max_bytes_per_job=max_bytes_per_job, interactive=interactive, display_name=display_name)
+                            max_bytes_per_job=max_bytes_per_job, interactive=interactive, display_name=display_name,
+                            allow_mismatch=allow_mismatch)
         try:
             result = run.run(prepared, limit=limit, resume_job=resume_job)
         except KeyboardInterrupt:

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._endpoints import validate_location, validate_project
 from ._batch import MAX_BYTES_PER_JOB, BatchRun
 from ._batch_job import BatchApi, endpoints_for
 from ._embed_request import batch_instance, google_embedding_name, text_of
@@ -66,8 +67,9 @@ class EmbedBatchRun(BatchRun):
     def __init__(self, client: Any, *, model: str, writer: ResultWriter, text_field: str, dimensions: int | None,
                  task_type: str | None, gcs: str | None, location: str | None, progress: bool,
                  poll_interval: float, max_rows_per_job: int, max_bytes_per_job: int, interactive: bool | None,
-                 display_name: str | None) -> None:
+                 display_name: str | None, allow_mismatch: bool = False) -> None:
         # Not BatchRun.__init__: that one prepares chat prompts and schemas; this sets what the job flow uses.
+        self.allow_mismatch = allow_mismatch
         source = getattr(client, "token_source", None)
         config = getattr(client, "_vertex_config", None)
         if source is None or config is None:
@@ -84,10 +86,16 @@ class EmbedBatchRun(BatchRun):
                 "not serve; use engine='local' (--engine local) for it, or text-embedding-005 / "
                 "text-multilingual-embedding-002 in a batch job"
             )
-        self.location = location or config.target.location
+        self.location = validate_location(location or config.target.location)
+        project = config.target.project
+        if not project:
+            raise BulkInputError(
+                "engine='batch' needs a Google Cloud project for the job names (projects/PROJECT/...): pass "
+                "project= to the client, --project, or set GOOGLE_CLOUD_PROJECT"
+            )
         self.model = name
         vertex, storage = endpoints_for(self.location, str(config.target.base_url))
-        self.api = BatchApi(source, vertex, storage, config.target.project, self.location)
+        self.api = BatchApi(source, vertex, storage, validate_project(project), self.location)
         self.gcs = gcs
         self.writer = writer
         self.text_field = text_field
@@ -119,13 +127,21 @@ class EmbedBatchRun(BatchRun):
             return
         key = candidates[0]
         seen.add(key)
-        item_id = keys[key]
-        if item_id in self.writer.done:
-            return
-        result, tokens = embedding_result(line)
+        try:
+            result, tokens = embedding_result(line)
+        except (TypeError, ValueError, AttributeError) as err:
+            result, tokens = {"error": {"type": "batch_error",
+                                        "message": f"the batch output row is malformed ({type(err).__name__})"}}, 0
         self.summary.prompt_tokens += tokens
-        self.writer.write({"id": item_id, **result})
-        if "error" in result:
-            self.summary.failed += 1
-        else:
+        self._record({"id": keys[key], **result})
+
+    def _record(self, record: dict[str, Any]) -> None:
+        """Write one line in embed's shape (no `ok`: an `embedding` or an `error`)."""
+        if record["id"] in self.writer.done:
+            return
+        ok = record.pop("ok", "error" not in record)
+        self.writer.write(record)
+        if ok and "error" not in record:
             self.summary.succeeded += 1
+        else:
+            self.summary.failed += 1

@@ -9,7 +9,8 @@ runner retries transient failures (429, 408, 409, 5xx, connection errors) with b
 taking precedence, as extract's local engine does. A group refused for good (a 400, or a check before
 sending) is split into single items, so only the item at fault gets an error line. 401, 403 and 404 stop
 the run (`BulkAbortedError`) without writing a line for the group: a rerun picks it up.
-Each line is `{"id", "embedding": [floats]}` or `{"id", "error": {"type", "message", "status"?}}`.
+Each line is `{"id", "embedding": [floats]}` or `{"id", "error": {"type", "message", "status"?}}`; the
+values are written with 8 significant digits (the SDK's float32 values carry about 7).
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ __all__ = ["EmbedRunner"]
 _TRANSIENT_STATUS = frozenset({408, 409, 500, 502, 503, 504})
 _FATAL_STATUS = frozenset({401, 403, 404})
 Group = list[tuple[Item, str]]
+
+
+def _compact(values: Any) -> list[float]:
+    """The vector with 8 significant digits per value: the SDK hands over float32 values (about 7 digits of
+    precision) as Python floats, whose full repr would take 17 digits each in the output line."""
+    return [float(f"{value:.8g}") for value in values]
 
 
 class EmbedRunner:
@@ -109,7 +116,7 @@ class EmbedRunner:
         self.summary.prompt_tokens += tokens
         share = tokens // len(group)
         for (item, _), datum in zip(group, data, strict=True):
-            self._write({"id": item.id, "embedding": list(datum.embedding)}, share)
+            self._write({"id": item.id, "embedding": _compact(datum.embedding)}, share)
 
     # -- one group -------------------------------------------------------------------------------------------
     async def _split(self, group: Group, create: Callable[..., Any]) -> None:

@@ -66,6 +66,9 @@ def add_embed_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     embed.add_argument("--resume-job", metavar="NAME", help="batch: pick up a job started earlier (its name)")
     embed.add_argument("--poll-interval", type=_seconds, default=30.0, metavar="SECONDS",
                        help="batch: seconds between job status checks (default: 30)")
+    embed.add_argument("--allow-mismatch", action="store_true",
+                       help="add to an output that another model/text field/dimensions/task type produced (refused "
+                       "by default: vectors that cannot be compared would mix in one file)")
     embed.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
 
 
@@ -81,6 +84,7 @@ def run_embed(args: argparse.Namespace, verbose: bool) -> int:
         embed,
         format_embed_summary,
     )
+    from ._extract import _file_error
     from ._output import clean
 
     try:
@@ -95,7 +99,7 @@ def run_embed(args: argparse.Namespace, verbose: bool) -> int:
         options: dict[str, Any] = {
             "model": args.model, "output": args.output, "id_field": args.id_field, "text_field": args.text_field,
             "dimensions": args.dimensions, "task_type": args.task_type, "limit": args.limit,
-            "progress": not args.no_progress,
+            "progress": not args.no_progress, "allow_mismatch": args.allow_mismatch,
         }
         if args.engine == "batch":
             options.update(engine="batch", gcs=args.gcs, resume_job=args.resume_job, location=args.location,
@@ -117,5 +121,10 @@ def run_embed(args: argparse.Namespace, verbose: bool) -> int:
         print(f"vertex-openai embed: stopped: {clean(str(err))}\nLines written so far are kept; run the same "
               "command again to continue.", file=sys.stderr)
         return 1
-    print(format_embed_summary(summary), file=sys.stderr)
+    except OSError as err:  # the file system: output is a directory, read-only, full disk...
+        print(f"vertex-openai embed: {clean(_file_error(err))}", file=sys.stderr)
+        return 2
+    for message in summary.job_errors:
+        print(f"vertex-openai embed: {clean(message)}", file=sys.stderr)
+    print(clean(format_embed_summary(summary)), file=sys.stderr)
     return 0 if summary.ok else 1
