@@ -78,17 +78,23 @@ def _google_vector(text: str, dimensions: int = 3072) -> list[float]:
     return fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY", text, dimensions, 3072)
 
 
+def _same(got: list[list[float]], texts: list[str], dimensions: int = 3072) -> bool:
+    """The fake's vectors for these texts, as float32 values (the SDK's default encoding carries float32)."""
+    return len(got) == len(texts) and all(vector == pytest.approx(_google_vector(text, dimensions), abs=1e-7)
+                                          for vector, text in zip(got, texts, strict=True))
+
+
 def test_embeddings_documents_and_query(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
     embeddings = wired("langchain", fake, monkeypatch, section="Embeddings")["embeddings"]
     texts = ["first chunk", "second chunk", "third chunk"]
-    assert embeddings.embed_documents(texts) == [_google_vector(t) for t in texts]
-    assert embeddings.embed_query("a question") == _google_vector("a question")
+    assert _same(embeddings.embed_documents(texts), texts)
+    assert _same([embeddings.embed_query("a question")], ["a question"])
     sent = [request.json["instances"] for request in fake.embed_requests]
     assert sorted(i[0]["content"] for i in sent) == sorted([*texts, "a question"])  # one text per request
     assert all(len(i) == 1 for i in sent)
-    assert asyncio.run(embeddings.aembed_documents(["async chunk"])) == [_google_vector("async chunk")]
+    assert _same(asyncio.run(embeddings.aembed_documents(["async chunk"])), ["async chunk"])
     smaller = embeddings.model_copy(update={"dimensions": 64})
-    assert smaller.embed_query("short") == _google_vector("short", 64)
+    assert _same([smaller.embed_query("short")], ["short"], 64)
     assert fake.embed_requests[-1].json["parameters"]["outputDimensionality"] == 64
 
 

@@ -78,12 +78,18 @@ def _google_vector(text: str, dimensions: int = 3072) -> list[float]:
     return fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY", text, dimensions, 3072)
 
 
+def _same(got: list[list[float]], texts: list[str], dimensions: int = 3072) -> bool:
+    """The fake's vectors for these texts, as float32 values (the SDK's default encoding carries float32)."""
+    return len(got) == len(texts) and all(vector == pytest.approx(_google_vector(text, dimensions), abs=1e-7)
+                                          for vector, text in zip(got, texts, strict=True))
+
+
 def test_embeddings_batch_and_query(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
     namespace = wired("llama-index", fake, monkeypatch, section="Embeddings")
     embed_model = namespace["embed_model"]
     texts = ["first node", "second node", "third node"]
-    assert embed_model.get_text_embedding_batch(texts) == [_google_vector(t) for t in texts]
-    assert embed_model.get_query_embedding("a question") == _google_vector("a question")
+    assert _same(embed_model.get_text_embedding_batch(texts), texts)
+    assert _same([embed_model.get_query_embedding("a question")], ["a question"])
     sent = [request.json["instances"] for request in fake.embed_requests]
     assert all(len(i) == 1 for i in sent) and len(sent) == 4  # gemini-embedding-001: one text per request
     assert fake.embed_requests[0].token is not None  # our client's token, not an OpenAI key
@@ -91,7 +97,7 @@ def test_embeddings_batch_and_query(fake: FakeVertex, monkeypatch: pytest.Monkey
     async def run() -> list[list[float]]:
         return await embed_model.aget_text_embedding_batch(["async node", "another"])
 
-    assert asyncio.run(run()) == [_google_vector("async node"), _google_vector("another")]
+    assert _same(asyncio.run(run()), ["async node", "another"])
 
 
 def test_embeddings_dimensions(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,5 +106,5 @@ def test_embeddings_dimensions(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch
     namespace = wired("llama-index", fake, monkeypatch, section="Embeddings")
     smaller = OpenAIEmbedding(model_name="gemini-embedding-001", api_key="unused", dimensions=48)
     smaller._client = namespace["embed_model"]._client
-    assert smaller.get_query_embedding("short") == _google_vector("short", 48)
+    assert _same([smaller.get_query_embedding("short")], ["short"], 48)
     assert fake.embed_requests[-1].json["parameters"]["outputDimensionality"] == 48
