@@ -6,7 +6,7 @@ with the client for one GIL. Three measurements:
 (a) one `create` call with 1,000 texts per model, sync and async, next to the floor: the same native
     `:predict` requests (the same split, from the client's own planner) sent with the SDK's HTTP library
     directly, at the same concurrency, the JSON answers parsed and nothing else; client CPU per text;
-(b) peak memory (max RSS) of `vertex-openai embed` (local engine) over `--rows` rows, next to 1,000 rows;
+(b) peak memory (the process's VmHWM) of `vertex-openai embed` (local engine) over `--rows` rows, next to 1,000;
 (c) resume time of a `--rows`-line output: the same command when every id is already done (nothing is sent).
 """
 
@@ -38,12 +38,18 @@ with FakeVertex(require_auth=False, keep_requests=False) as fake:
     sys.stdin.read()
 """
 
-# `vertex-openai embed` in a process that reports its own peak RSS (KiB on Linux) on its last stderr line.
+# `vertex-openai embed` in a process that reports its own peak RSS (KiB) on its last stderr line. VmHWM, not
+# getrusage's ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child would report its parent's peak.
 _MEASURED_CLI = """
-import resource, sys
+import sys
 from vertex_openai.cli import main
 code = main(sys.argv[1:])
-print(f"maxrss_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+peak = 0
+with open("/proc/self/status", encoding="ascii") as status:
+    for line in status:
+        if line.startswith("VmHWM:"):
+            peak = int(line.split()[1])
+print(f"maxrss_kib={peak}", file=sys.stderr)
 raise SystemExit(code)
 """
 
@@ -214,9 +220,15 @@ def cli_tables(base_url: str, rows: int, workdir: Path, model: str = "text-embed
     return memory + "\n\n" + resume
 
 
-def run(texts: int = 1000, rounds: int = 3, rows: int = 100_000) -> str:
+def run(texts: int = 1000, rounds: int = 3, rows: int = 100_000, parts: str = "abc") -> str:
+    """The report: (a) the create throughput table, (b)+(c) the command's tables (`parts` picks them)."""
     with fake_child() as base_url, tempfile.TemporaryDirectory() as tmp:
-        return throughput_table(base_url, texts, rounds) + "\n\n" + cli_tables(base_url, rows, Path(tmp))
+        reports = []
+        if "a" in parts:
+            reports.append(throughput_table(base_url, texts, rounds))
+        if "b" in parts or "c" in parts:
+            reports.append(cli_tables(base_url, rows, Path(tmp)))
+        return "\n\n".join(reports)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,9 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=int, default=1000, help="texts per create call (default: 1000)")
     parser.add_argument("--rounds", type=int, default=3, help="measured calls per contender (default: 3)")
     parser.add_argument("--rows", type=int, default=100_000, help="rows for the command (default: 100,000)")
+    parser.add_argument("--parts", default="abc", help="which tables: a (create), b and c (the command)")
     args = parser.parse_args(argv)
     print("### Embeddings\n")
-    print(run(texts=args.texts, rounds=args.rounds, rows=args.rows))
+    print(run(texts=args.texts, rounds=args.rounds, rows=args.rows, parts=args.parts))
     return 0
 
 
