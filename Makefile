@@ -85,4 +85,4 @@ soak: $(STAMP)
 	VERTEX_OPENAI_SOAK=1 $(BIN)/python -m pytest -q -m soak -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(VENV)-openai-* $(VENV)-py* dist build docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-openai-* $(VENV)-py* dist build docs/_build docs/api .pytest_cache .mypy_cache .ruff_cache

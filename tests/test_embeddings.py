@@ -353,10 +353,31 @@ def test_with_raw_response_on_one_exchange_is_that_exchange(fake: FakeVertex) ->
         assert len(streamed.parse().data[0].embedding) == 768
 
 
-def test_with_raw_response_on_several_exchanges_is_refused_before_sending(fake: FakeVertex) -> None:
-    client = async_vertex_openai_client("fake-project", base_url=fake.base_url, credentials=fake.credentials())
+def test_async_with_raw_response_on_one_exchange_is_that_exchange(fake: FakeVertex) -> None:
+    async def run() -> tuple[Any, Any]:
+        async with async_vertex_openai_client("fake-project", base_url=fake.base_url,
+                                              credentials=fake.credentials()) as client:
+            raw = await client.embeddings.with_raw_response.create(model="gemini-embedding-001", input="a",
+                                                                   dimensions=3)
+            async with client.embeddings.with_streaming_response.create(model="text-embedding-005",
+                                                                        input=["b", "c"]) as streamed:
+                return (raw.status_code, raw.parse()), (streamed.status_code, await streamed.parse())
+
+    (status, parsed), (streamed_status, streamed) = asyncio.run(run())
+    assert status == streamed_status == 200
+    assert len(parsed.data[0].embedding) == 3 and [d.index for d in streamed.data] == [0, 1]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_with_raw_response_on_several_exchanges_is_refused_before_sending(fake: FakeVertex, mode: str) -> None:
+    kwargs: Any = {"base_url": fake.base_url, "credentials": fake.credentials()}
     with pytest.raises(UnsupportedEndpointError, match=r"needs 3 requests.*without the raw-response wrapper"):
-        asyncio.run(client.embeddings.with_raw_response.create(model="gemini-embedding-001", input=["a", "b", "c"]))
+        if mode == "sync":
+            vertex_openai_client("fake-project", **kwargs).embeddings.with_raw_response.create(
+                model="gemini-embedding-001", input=["a", "b", "c"])
+        else:
+            client = async_vertex_openai_client("fake-project", **kwargs)
+            asyncio.run(client.embeddings.with_raw_response.create(model="gemini-embedding-001", input=["a", "b", "c"]))
     assert fake.requests == []
 
 
@@ -392,3 +413,18 @@ def test_the_quota_fake_throttles_embeddings_and_retry_info_gets_them_through() 
         answer = client.embeddings.create(model="gemini-embedding-001", input=[f"t{i}" for i in range(16)])
     assert len(answer.data) == 16
     assert quota.throttled > 0 and quota.admitted == 16
+
+
+@pytest.mark.parametrize(("kwargs", "error", "words"), [
+    ({"input": []}, ValueError, "empty list"),
+    ({"input": ["ok", None]}, TypeError, r"input\[1\] is a NoneType"),
+    ({"input": b"bytes"}, TypeError, "decode it first"),
+    ({"input": "x", "dimensions": 0}, ValueError, "positive int"),
+    ({"input": "x", "encoding_format": "int8"}, ValueError, "'float' or 'base64'"),
+])
+def test_bad_input_is_refused_before_sending_saying_what_was_wrong(embed: Embed, fake: FakeVertex,
+                                                                  kwargs: dict[str, Any], error: type,
+                                                                  words: str) -> None:
+    with pytest.raises(error, match=words):
+        embed(model="text-embedding-005", **kwargs)
+    assert fake.requests == []

@@ -200,7 +200,7 @@ _OWN_RECEIVERS = ("self", "cls")
 
 # Parts of the openai package whose classes we subclass or reach into; the other generated API resources and
 # the pydantic types hold no seam of ours (and are most of the files).
-_SDK_SCANNED_RESOURCES = ("responses", "chat")
+_SDK_SCANNED_RESOURCES = ("responses", "chat", "embeddings.py")
 
 
 def _scanned(relative: Path) -> bool:

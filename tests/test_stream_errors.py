@@ -154,3 +154,32 @@ def test_raw_stream_response_error_carries_the_streamed_request(canary_fake: Fak
         for _ in raw.parse():
             pass
     _check(info.value, code, text, canary_fake)
+
+
+def test_decoder_made_outside_an_sdk_stream_names_the_chat_call(canary_fake: FakeVertex) -> None:
+    # The SDK builds its Stream and then asks the client for a decoder; asked any other way, the client still
+    # gives errors a real request: the chat call on its base URL, with no credentials.
+    client = _sync_client(canary_fake)
+    decoder = client._make_sse_decoder()
+    with pytest.raises(openai.APIError) as info:
+        decoder.decode(json.dumps(google_error_body(499, "CANCELLED", "The operation was cancelled.")))
+    _check(info.value, "CANCELLED", "The operation was cancelled.", canary_fake)
+
+
+def test_async_stream_helper(canary_fake: FakeVertex) -> None:
+    fault, code, text = _outside_data_line()
+    canary_fake.fail_next(fault)
+
+    async def main() -> None:
+        client = _async_client(canary_fake)
+        completions = getattr(client.chat.completions, "stream", None) or client.beta.chat.completions.stream
+        try:
+            async with completions(model=MODEL, messages=MESSAGES) as stream:
+                async for _ in stream:
+                    pass
+        finally:
+            await client.close()
+
+    with pytest.raises(openai.APIError) as info:
+        asyncio.run(main())
+    _check(info.value, code, text, canary_fake)

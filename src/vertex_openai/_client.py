@@ -319,7 +319,8 @@ class _VertexClientMixin:
 
 
 class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignore[misc]
-    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
+    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`; every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -343,7 +344,8 @@ class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignor
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -356,14 +358,15 @@ class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignor
 
     @cached_property
     def embeddings(self) -> Embeddings:  # type: ignore[override]
-        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (docs/embeddings.md)."""
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (the docs'
+        embeddings.html)."""
         from .embeddings._resource import Embeddings
 
         return Embeddings(self)
 
     @cached_property
     def responses(self) -> Responses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import Responses
 
         return Responses(self, self._vertex_responses_store)
@@ -376,7 +379,8 @@ class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignor
 
 
 class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # type: ignore[misc]
-    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
+    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop. Every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -400,7 +404,8 @@ class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # 
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -413,14 +418,15 @@ class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # 
 
     @cached_property
     def embeddings(self) -> AsyncEmbeddings:  # type: ignore[override]
-        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (docs/embeddings.md)."""
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (the docs'
+        embeddings.html)."""
         from .embeddings._resource import AsyncEmbeddings
 
         return AsyncEmbeddings(self)
 
     @cached_property
     def responses(self) -> AsyncResponses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import AsyncResponses
 
         return AsyncResponses(self, self._vertex_responses_store)
@@ -453,7 +459,7 @@ def vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> OpenAI:
-    """An `openai.OpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.OpenAI` for Vertex AI. Every keyword: the Configuration page of the docs (configuration.html)."""
     return OpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,
@@ -484,7 +490,8 @@ def async_vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> AsyncOpenAI:
-    """An `openai.AsyncOpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.AsyncOpenAI` for Vertex AI. Every keyword: the Configuration page of the docs
+    (configuration.html)."""
     return AsyncOpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,

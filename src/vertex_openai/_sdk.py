@@ -23,7 +23,7 @@ This module imports only `openai`, `httpx` and (lazily) `httpx2`. Majors: 1 = 1.
 | APIError strips `authorization`/`api-key` | no credential kept in an error | 3.60+ | `scrub_error`, all majors |
 | client `__init__` keywords; `_client` | build and copy a client | 1 2 3 | contract fails |
 | `_custom_headers`, `_custom_query` | copies keep the caller's headers/query | 1 2 3 | contract fails |
-| `_ambient_authorizations`, `admin_api_key` | OpenAI credentials never reach Google | 3 | skipped |
+| `_ambient_authorizations` (3), `admin_api_key` (2 3) | OpenAI credentials never reach Google | 2 3 | skipped |
 | `_models.FinalRequestOptions` fields | the request being prepared | 1 2 3 | contract fails |
 | `_models.construct_type` | SDK models from our JSON, unvalidated | 1 2 3 | contract fails |
 | `_base_client.make_request_options` | the options `responses.create` posts | 1 2 3 | contract fails |
@@ -36,7 +36,7 @@ This module imports only `openai`, `httpx` and (lazily) `httpx2`. Majors: 1 = 1.
 | `lib._pydantic.to_strict_json_schema` | the schema `parse()` sends | 1 2 3 | contract fails |
 | `lib._tools.PydanticFunctionTool(defn, model)` | adapted tools stay parseable | 1 2 3 | contract fails |
 | `Omit` (public) | `omit` values drop `extra_body` keys | 1 2 3 | - |
-| `_utils._logs.SENSITIVE_HEADERS` | the SDK's own secret header names | 3.60+ | our list alone |
+| `_utils._logs.SENSITIVE_HEADERS` | the SDK's secret header names (APIError uses them 3.60+) | 1 2 3 | ours alone |
 
 "contract fails": `tests/test_sdk_contract.py` names the touchpoint and the release, before any user meets it.
 """
@@ -125,7 +125,7 @@ def _major() -> int:
 # -- requests and credentials -------------------------------------------------------------------------
 def _sdk_secret_headers() -> frozenset[str]:
     try:
-        from openai._utils._logs import SENSITIVE_HEADERS  # 3.60+: the headers the SDK strips itself
+        from openai._utils._logs import SENSITIVE_HEADERS  # its log filter; APIError strips them from 3.60
     except ImportError:
         return frozenset()
     return frozenset(str(name).lower() for name in SENSITIVE_HEADERS)

@@ -1,12 +1,15 @@
 """Bulk work on a client: structured extraction (`extract`) and embeddings (`embed`), each into one resumable JSONL.
 
+Example::
+
     from vertex_openai.bulk import extract
     summary = extract(client, "tickets.jsonl", prompt="Classify this ticket:\\n{text}",
                       response_format=Ticket, model="google/gemini-2.5-flash", output="tickets.out.jsonl")
 
 Each item gets one output line, `{"id", "ok": true, "result", "usage"}` or `{"id", "ok": false, "error"}`.
-Running again with the same output skips the ids already there. See docs/bulk.md for the write and
-resume guarantees, the capacity control, and the Vertex AI batch prediction engine (`engine="batch"`).
+Running again with the same output skips the ids already there. The Bulk extraction page of the docs
+(bulk.html) has the write and resume guarantees, the capacity control, and the Vertex AI batch prediction
+engine (`engine="batch"`).
 """
 
 from __future__ import annotations
@@ -147,8 +150,8 @@ def extract(
     different job (model, schema, prompt, system, options) produced, instead of refusing. follow_links:
     let a folder input's links point outside the folder (refused by default).
     engine="batch" sends the same requests to Vertex AI batch prediction at Google's batch price
-    (options `gcs=`, `location=`, `resume_job=`, `poll_interval=`; see docs/bulk.md); the results
-    land in the same output file.
+    (options `gcs=`, `location=`, `resume_job=`, `poll_interval=`; see
+    bulk.html#vertex-ai-batch-prediction-enginebatch in the docs); the results land in the same output file.
     """
     if engine == "batch":
         from ._batch import run_batch

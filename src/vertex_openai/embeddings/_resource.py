@@ -145,7 +145,7 @@ class Embeddings(_Shared, _SDKEmbeddings):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> CreateEmbeddingResponse:
-        """As the SDK's `embeddings.create`; for Google's models see docs/embeddings.md (`user` is not sent)."""
+        """As the SDK's `embeddings.create`; for Google's models see the docs' embeddings.html (`user` is not sent)."""
         kwargs = _keywords(input=input, model=model, dimensions=dimensions, encoding_format=encoding_format,
                            user=user, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body,
                            timeout=timeout)
@@ -200,7 +200,7 @@ class AsyncEmbeddings(_Shared, _SDKAsyncEmbeddings):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> CreateEmbeddingResponse:
-        """As the SDK's `embeddings.create`; for Google's models see docs/embeddings.md (`user` is not sent)."""
+        """As the SDK's `embeddings.create`; for Google's models see the docs' embeddings.html (`user` is not sent)."""
         kwargs = _keywords(input=input, model=model, dimensions=dimensions, encoding_format=encoding_format,
                            user=user, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body,
                            timeout=timeout)

@@ -7,7 +7,6 @@ the client's `chat.completions.create`, never with a request to a `/responses` U
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 import typing
@@ -42,28 +41,31 @@ def refuse(feature: str, alternative: str) -> typing.NoReturn:
 _DEFAULT_LIST_LIMIT = 20  # the SDK documents `limit` as 1..100, default 20
 
 
-def _item_id(prefix: str, response_id: str, position: int) -> str:
-    """The id an input item without one is listed under: the same on every call, so `after` / `before` work."""
-    digest = hashlib.sha256(f"{response_id}\0{position}".encode()).hexdigest()[:32]
-    return f"{prefix}_{digest}"
+def _item_id(generated: str, response_id: str, position: int) -> str:
+    """The id an input item without one is listed under (the prefix of `generated`, a digest of where the item
+    is): the same on every call, so `after` / `before` find it again."""
+    from hashlib import sha256
+
+    digest = sha256(f"{response_id}\0{position}".encode()).hexdigest()[:32]
+    return f"{generated.split('_', 1)[0]}_{digest}"
 
 
-def _input_item_view(item: Mapping[str, Any], response_id: str, position: int) -> dict[str, Any]:
+def _input_item_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """An input item as `input_items.list` shows it (ids and statuses filled in, string content as parts)."""
     data = dict(item)
     kind = data.get("type") or "message"
     data["type"] = kind
     if kind == "message":
-        data.setdefault("id", _item_id("msg", response_id, position))
+        data.setdefault("id", new_id("msg"))
         data.setdefault("status", "completed")
         if isinstance(data.get("content"), str):
             part = "output_text" if data.get("role") == "assistant" else "input_text"
             data["content"] = [{"type": part, "text": data["content"], "annotations": []}]
     elif kind == "function_call":
-        data.setdefault("id", _item_id("fc", response_id, position))
+        data.setdefault("id", new_id("fc"))
         data.setdefault("status", "completed")
     elif kind == "function_call_output":
-        data.setdefault("id", _item_id("fco", response_id, position))
+        data.setdefault("id", new_id("fco"))
         data.setdefault("status", "completed")
     return data
 
@@ -106,7 +108,12 @@ class Bridge:
             refuse(f"GET {path}", "Only responses.input_items.list is bridged.")
         entry = self.store.get(match["id"])
         query = options.get("params") or {}
-        items = [_input_item_view(item, match["id"], n) for n, item in enumerate(entry.input_items)]
+        items = []
+        for position, item in enumerate(entry.input_items):
+            view = _input_item_view(item)
+            if "id" in view and not item.get("id"):  # a generated id: the same one on every call
+                view["id"] = _item_id(view["id"], match["id"], position)
+            items.append(view)
         if query.get("order", "desc") == "desc":
             items.reverse()
         ids = [item.get("id") for item in items]

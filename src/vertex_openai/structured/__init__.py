@@ -2,13 +2,13 @@
 
 The client adapts every `response_format` json_schema and every strict function tool automatically, and the
 parameters of non-strict function tools for Gemini (`google/`) models on the openapi endpoint, without adding
-strictness (see `schema_adaptation=` on the client). Use these functions directly to see or reuse the result:
+strictness (see `schema_adaptation=` on the client). Use these functions directly to see or reuse the result::
 
     from vertex_openai.structured import adapt_schema, adaptation_notes
     for note in adaptation_notes(MyModel):
         print(note)   # [R9] #/properties/code: ... what changed and where
 
-Rules and their reasons: docs/structured-output.md, "The rules and their sources" (R0–R17). Unsettled
+Rules and their reasons: structured-output.html#the-rules-and-their-sources in the docs (R0–R17). Unsettled
 points are noted where the safe option was chosen.
 """
 

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: any free port)")
     serve.add_argument("--script", metavar="FILE",
                        help='JSON list of steps played in order: {"reply": {...}} or {"fault": {...}} '
-                       "(see docs/testing.md); then the default echo")
+                       "(see testing.html#the-script-file in the docs); then the default echo")
     serve.add_argument("--token", help="the token the fake accepts (default: a random one, printed)")
     serve.add_argument("--project", default="fake-project", help="project in the printed base URL")
     serve.add_argument("--location", default="global", help="location in the printed base URL")
