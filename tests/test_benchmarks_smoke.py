@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+# The benchmarks run in `make test`'s environment only; the matrix, newest and Python jobs skip them.
+pytestmark = pytest.mark.once
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
 

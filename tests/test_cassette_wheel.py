@@ -26,6 +26,9 @@ import os
 
 import vertex_openai
 
+# Building the wheel once is enough: the matrix, newest and Python jobs skip it.
+pytestmark = pytest.mark.once
+
 
 def test_vertex_openai_comes_from_the_wheel():
     assert vertex_openai.__file__.startswith(os.environ["WHEEL_SITE"]), vertex_openai.__file__
