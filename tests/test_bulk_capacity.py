@@ -276,3 +276,12 @@ def test_pacing_is_learned_from_the_quota_window(monkeypatch: pytest.MonkeyPatch
         assert limit._next_start == pytest.approx(1002.02 + 1 / (0.97 * 40.0))  # starts are spaced at the pace
 
     asyncio.run(scenario())
+
+
+def test_the_summary_names_the_learned_quota() -> None:
+    from vertex_openai.bulk import ExtractSummary, format_summary
+
+    text = format_summary(ExtractSummary(output="o.jsonl", throttled=3, final_concurrency=9, quota_rate=39.64))
+    assert "429 answers: 3 (concurrency settled at 9)" in text
+    assert "quota learned from its 429s: about 39.6 requests/s" in text
+    assert "quota learned" not in format_summary(ExtractSummary(output="o.jsonl", throttled=3))

@@ -445,4 +445,5 @@ class LocalRunner:
             self.summary.elapsed = time.monotonic() - started
             self.summary.throttled = self.limit.stats.throttled
             self.summary.final_concurrency = self.limit.limit
+            self.summary.quota_rate = self.limit.stats.quota_rate
         return self.summary
