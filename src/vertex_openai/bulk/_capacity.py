@@ -12,12 +12,15 @@ from a request sent before the last cut, or within one smoothed round trip of it
 come back in milliseconds, so counting them would cut the limit to 1 in one storm). Cuts a few round trips
 apart are one episode (a storm): the limit from before the episode is remembered (only 10% of it is
 forgotten per episode), and below it the limit climbs back about 60% of the remaining distance per round
-trip, so it is back at the calm-period level a few round trips after the storm.
+trip, so it is back at the calm-period level a few round trips after the storm. Above that level it grows by
+a quarter per round trip while the window is in use: a storm that ended slow start early says nothing of
+what calm weather carries.
 
 A 429 that says when to come back (Google's `RetryInfo`, surfaced as `e.retry_delay`, or a `retry-after-ms`
 / `retry-after` header) is a quota: no new request starts before the delay has passed. Its answer also
 tells when the quota's window opens again (now + delay); from two such moments at least `_MIN_SPAN`
-apart and the requests admitted between them, the limiter learns the quota's rate and from then on
+apart and the requests started between them before the 429's own request (a quota admits in arrival
+order, so those were admitted, in flight or not), the limiter learns the quota's rate and from then on
 spaces request starts to 97% of it (pacing), probing 3% higher per learned window so that a raised quota
 is found again. Until the rate is learned, a quota 429 cuts the limit by `retry_info_decrease` (0.8);
 once it is learned the pacing alone holds the quota and the concurrency limit answers to shared capacity
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass
 
 __all__ = ["AdaptiveLimit", "CapacityStats"]
@@ -43,6 +47,10 @@ _MIN_SPAN = 0.5
 # Pace at this share of the learned quota rate; probe this much higher per learned window.
 _PACE_MARGIN = 0.97
 _PACE_PROBE = 0.03
+# At most this many request starts are kept to count a quota window's admissions.
+_MAX_STARTS = 100_000
+# Above the level remembered from before a storm, shared capacity is probed this much per round trip.
+_PROBE_SHARE = 0.25
 
 
 @dataclass
@@ -92,7 +100,7 @@ class AdaptiveLimit:
         self._learned_at = 0.0
         self._span = 0.0
         self._window_open: float | None = None  # when the quota's current window opened (RetryInfo)
-        self._window_admitted = 0  # requests started since then that the quota admitted
+        self._window_starts: deque[float] = deque(maxlen=_MAX_STARTS)  # request starts since then
 
     async def acquire(self) -> int:
         """Wait for a slot (and for any RetryInfo pause); return the epoch to hand back to `release`.
@@ -109,6 +117,8 @@ class AdaptiveLimit:
                 continue
             if self.in_flight < max(1, int(self.limit)):
                 self.in_flight += 1
+                if self._window_open is not None:
+                    self._window_starts.append(now)
                 if self.pace is not None:
                     self._next_start = max(self._next_start, now) + 1.0 / self._current_pace(now)
                 return self._epoch
@@ -118,18 +128,23 @@ class AdaptiveLimit:
         assert self.pace is not None
         return self.pace * (1.0 + _PACE_PROBE * max(0.0, now - self._learned_at) / self._span)
 
-    def _learn_quota(self, now: float, reopens: float) -> None:
-        """A RetryInfo 429: the quota's window reopens at `reopens`; learn its rate from the last window."""
+    def _learn_quota(self, now: float, sent: float, reopens: float) -> None:
+        """A RetryInfo 429 for a request sent at `sent`: the quota's window reopens at `reopens`.
+
+        A quota admits requests in the order they arrive, so every request started in the window before this
+        one was admitted (those still in flight included): that count over the window's length is the rate.
+        """
         opened = self._window_open
         if opened is not None and reopens - opened < _MIN_SPAN:
             return  # the same window (its 429s all name about the same moment)
-        if opened is not None and self._window_admitted:
+        admitted = sum(1 for start in self._window_starts if start < sent) if opened is not None else 0
+        if opened is not None and admitted:
             self._span = reopens - opened
-            self.pace = _PACE_MARGIN * self._window_admitted / self._span
+            self.pace = _PACE_MARGIN * admitted / self._span
             self._learned_at = now
-            self.stats.quota_rate = self._window_admitted / self._span
+            self.stats.quota_rate = admitted / self._span
         self._window_open = reopens
-        self._window_admitted = 0
+        self._window_starts.clear()
 
     async def _wait(self, timeout: float | None) -> None:
         """Sleep until `release` changes something, or `timeout` seconds have passed."""
@@ -161,9 +176,6 @@ class AdaptiveLimit:
         now = time.monotonic()
         if success and not throttled and latency is not None and latency >= 0:
             self.round_trip = latency if self.round_trip is None else 0.875 * self.round_trip + 0.125 * latency
-        if not throttled and latency is not None and self._window_open is not None \
-                and now - latency >= self._window_open:  # started in the quota's current window, and admitted
-            self._window_admitted += 1
         quota = bool(throttled and retry_delay)
         weight = 1.0 / max(1.0, self.limit)
         self._storm_share += weight * ((1.0 if throttled and not quota else 0.0) - self._storm_share)
@@ -171,7 +183,8 @@ class AdaptiveLimit:
             self.stats.throttled += 1
             congested = self._storm_share >= _NOISE_SHARE
             if quota:
-                self._learn_quota(now, now + min(float(retry_delay or 0.0), self.max_pause))
+                sent = now - latency if latency is not None else now
+                self._learn_quota(now, sent, now + min(float(retry_delay or 0.0), self.max_pause))
             # 429s come back in milliseconds: "once per round trip" is measured in successful round trips.
             # A quota 429 cuts only until the pacing has learned the quota; a shared-capacity 429 only in a storm.
             if (epoch == self._epoch and now - self._last_cut >= (self.round_trip or 0.0)
@@ -205,6 +218,8 @@ class AdaptiveLimit:
                 per_round_trip = self.increase / 2
             elif self.limit < self._last_cut_from:  # shared capacity is back: about 60% of the distance per trip
                 per_round_trip = max(self.increase, self._last_cut_from - self.limit)
+            elif not self._quota:  # above the pre-storm level: storms say nothing of the calm level, look for it
+                per_round_trip = max(self.increase, _PROBE_SHARE * self.limit)
             self.limit = min(float(self.ceiling), self.limit + per_round_trip / max(1.0, self.limit))
         self.stats.peak_limit = max(self.stats.peak_limit, self.limit)
         self._notify()
