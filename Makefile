@@ -3,12 +3,17 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# openai versions CI checks besides the newest (which `make test` installs): the declared minimum,
-# the newest 1.x and the newest 2.x.
-MATRIX ?= 1.92.0 1.109.1 2.54.0
+# The pinned openai matrix CI checks besides the newest 3.x (which `make test` installs): the declared minimum, the
+# newest 1.x, the newest 2.x and the oldest tested 3.x (the tested range per major is cli/_versions.py's TESTED_OPENAI).
+MATRIX ?= 1.92.0 1.109.1 2.54.0 3.57.0
+# The other CPython versions CI runs the suite on (`make pythons`); the default interpreter is PYTHON.
+PYTHONS ?= 3.10 3.12 3.13
 PIPFLAGS ?= -q
+# The suite runs on every core (pytest-xdist); WORKERS=0 runs it in one process.
+WORKERS ?= auto
+PYTEST := -q -p no:cacheprovider -n $(WORKERS)
 
-.PHONY: install demo test lint docs matrix frameworks bench soak clean
+.PHONY: install demo test lint docs matrix newest pythons frameworks frameworks-newest bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +39,7 @@ demo: $(STAMP)
 	  echo; echo "== $$f: $$(sed -n '1{s/^"""//;s/"""$$//;p;}' $$f)"; $(BIN)/python $$f; done
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest $(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tests_frameworks benchmarks examples cassettes docs
@@ -51,15 +56,27 @@ matrix:
 	  if [ ! -f $$venv/.installed ]; then \
 	    $(PYTHON) -m venv $$venv && $$venv/bin/pip install $(PIPFLAGS) -e '.[test]' "openai==$$v" && touch $$venv/.installed; \
 	  fi; \
-	  echo "== openai $$v"; \
-	  $$venv/bin/python -m pytest -q -p no:cacheprovider; \
+	  echo "== openai $$v (pinned)"; \
+	  $$venv/bin/python -m pytest $(PYTEST); \
 	done
+
+# The newest openai 1.x, 2.x and 3.x on the package index now (printed), each not already run above.
+newest: $(STAMP)
+	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) VENV=$(VENV) MATRIX="$(MATRIX)" PYTEST_ARGS="$(PYTEST)" bash .ci/newest.sh
+
+# The suite on the other supported CPython versions, found on PATH or in pyenv's versions folder.
+pythons:
+	PIPFLAGS=$(PIPFLAGS) VENV=$(VENV) PYTHONS="$(PYTHONS)" PYTEST_ARGS="$(PYTEST)" bash .ci/pythons.sh
 
 # Framework flows (instructor, pydantic-ai, langchain-openai, openai-agents, llama-index) against the fake, in
 # venvs of their own per framework group and openai major (kept in ~/.cache/vertex-openai-frameworks, reused while
 # tests_frameworks/requirements/ and the pins are unchanged).
 frameworks:
 	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) bash tests_frameworks/run.sh
+
+# The same flows on the newest framework releases that resolve with the newest openai of each group's major.
+frameworks-newest:
+	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) FRAMEWORKS_NEWEST=1 bash tests_frameworks/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -68,4 +85,4 @@ soak: $(STAMP)
 	VERTEX_OPENAI_SOAK=1 $(BIN)/python -m pytest -q -m soak -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(VENV)-openai-* dist build docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-openai-* $(VENV)-py* dist build docs/_build docs/api .pytest_cache .mypy_cache .ruff_cache

@@ -151,8 +151,10 @@ def test_one_refresh_for_100_coroutines_and_the_loop_keeps_running(fake: FakeVer
     # must keep ticking. A refresh run on the loop's thread would stall it for the whole second; the bound
     # separates that from scheduling noise on a loaded 2-core machine (300 ms seen with 7 busy processes).
     # How short the stall really is, is measured by the expiry-storm benchmark (0.3 ms on a quiet machine).
+    # A stalled loop gives no tick at all in this window; a loaded machine still gives dozens (37 of an ideal 130
+    # were seen beside eight other test runs), so "more than 10" tells the two apart without timing the machine.
     during_refresh = [gap for at, gap in gaps if started + 0.25 <= at <= started + 0.9]
-    assert len(during_refresh) > 50, "the ticker hardly ran while the refresh was in flight"
+    assert len(during_refresh) > 10, "the ticker hardly ran while the refresh was in flight"
     worst = max(during_refresh)
     assert worst < 0.5, f"event loop stalled {worst * 1000:.1f} ms during a 1 s refresh"
 

@@ -203,3 +203,34 @@ def test_refused_credentials_are_a_login_problem(fake: FakeVertex, tokens: Token
     assert "the credentials were refused" in result.stderr
     assert "Log in again: `gcloud auth application-default login`" in result.stderr
     assert fake.chat_requests == []
+
+
+def test_google_error_mid_stream_is_one_line_and_exit_1(
+    fake: FakeVertex, tokens: TokenEndpoint, env: dict[str, str]
+) -> None:
+    # A subprocess: what a user sees, traceback or not. Google's body is constructed (google.rpc.Status shape).
+    fake.fail_next(Fault(action="stream_then_raw", chunks=1,
+                         body=google_error_body(499, "CANCELLED", "The operation was cancelled.")))
+    result = run_cli(["chat", "hi", "--stream", "--base-url", fake.base_url], env)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "CANCELLED" in lines[0] and "The operation was cancelled." in lines[0]
+    assert result.stdout == "partial answ\n"  # the text that arrived before the error stays, on its own line
+    assert tokens.token not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("body", [
+    b"data: " + json.dumps(google_error_body(500, "INTERNAL", "Internal error encountered.")).encode() + b"\n",
+    b'data: {"choices": [{"delta": \n',
+], ids=["list-wrapped", "malformed"])
+def test_other_stream_errors_are_one_line_and_exit_1(
+    fake: FakeVertex, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    body: bytes,
+) -> None:
+    fake.fail_next(Fault(action="stream_then_raw", chunks=1, body=body))
+    result = run_in_process(["chat", "hi", "--stream", "--base-url", fake.base_url], env, monkeypatch, capsys)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Vertex AI" in lines[0]
+    assert ("INTERNAL: Internal error encountered." in lines[0]) or ("malformed stream event" in lines[0])

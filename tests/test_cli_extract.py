@@ -131,8 +131,8 @@ def test_batch_engine_from_the_command_line(env: dict[str, str], work: Path, mon
         tokens.fake.accept_token(tokens.token)
         args = ["extract", str(work / "tickets.jsonl"), "--schema", f"{work / 'rows.py'}:Ticket",
                 "--prompt", "{body}", "--output", str(work / "batch.jsonl"), "--id-field", "ticket",
-                "--base-url", batch.base_url, "--engine", "batch", "--gcs", "gs://fake-bucket/cli",
-                "--poll-interval", "0.01"]
+                "--base-url", batch.base_url, "--engine", "batch", "--project", "fake-project",
+                "--gcs", "gs://fake-bucket/cli", "--poll-interval", "0.01"]
         result = run_in_process(args, env, monkeypatch, capsys)
         assert result.returncode == 0, result.stderr
         assert "6 succeeded, 0 failed" in result.stderr

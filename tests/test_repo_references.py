@@ -14,19 +14,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# The design notes the project was planned from are not in the repository; neither is the tracker's numbering.
+# The notes the project was planned from are not in the repository; neither is the tracker's numbering.
+# Their names are assembled from pieces, so that no file of the repository (this one included) spells them out.
+_OUTSIDE_NAMES = "|".join([*(f"{first}_{second}" for first, second in [("VERTEX", "FACTS"), ("SCHEMA", "RULES"),
+                                                                       ("SDK", "SEAMS")]), "ANCH" r"ORS\.md"])
 OUTSIDE = re.compile(
-    r"\.\./shared|(?-i:VERTEX_FACTS|SCHEMA_RULES|SDK_SEAMS|ANCHORS\.md)|design notes"
+    r"\.\./" "shared" rf"|(?-i:{_OUTSIDE_NAMES})|design" r" notes"
     r"|\bissues?\s+#?\d+\b|(?<![\w/&#=?-])#\d{1,5}\b(?![\w-])",
     re.IGNORECASE,
 )
-THIS_FILE = Path(__file__).resolve()
 
 
 def _tracked() -> list[Path]:
     listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.split()
-    return [ROOT / name for name in listed if (ROOT / name).is_file() and (ROOT / name).resolve() != THIS_FILE]
+    return [ROOT / name for name in listed if (ROOT / name).is_file()]
 
 
 def _text(path: Path) -> str | None:
@@ -51,8 +53,9 @@ def test_no_file_refers_to_files_outside_the_repo_or_to_issue_numbers() -> None:
 
 
 # Assembled from pieces so that this file does not itself hold the references it forbids.
-@pytest.mark.parametrize("line", ["see SCHEMA_" "RULES.md §7", "(iss" "ue 4)", "fixed in #13.", "../" "shared/design",
-                                  "iss" "ues 12 and 13", "the project's design notes"])
+@pytest.mark.parametrize("line", ["see SCHEMA_" "RULES.md §7", "(iss" "ue 4)", "fixed in #" "13.",
+                                  "../" "shared/design", "iss" "ues 12 and 13", "the project's design" " notes",
+                                  "VERTEX" "_FACTS", "ANCH" "ORS.md"])
 def test_the_check_catches_each_kind(line: str) -> None:
     assert OUTSIDE.search(line)
 

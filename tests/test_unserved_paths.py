@@ -118,12 +118,12 @@ def test_other_base_url_passes_through_with_a_hint_on_404(not_found: str) -> Non
 
 @pytest.mark.parametrize("not_found", ["json", "html"])
 def test_embeddings_are_sent_and_a_404_says_which_models_have_them(not_found: str) -> None:
-    with FakeVertex(not_found=not_found) as fake:
+    with FakeVertex(not_found=not_found) as fake:  # the fake serves no MaaS embedding model
         with pytest.raises(openai.NotFoundError) as info:
-            client_for(fake).embeddings.create(model="gemini-embedding-001", input="hi")
+            client_for(fake).embeddings.create(model="intfloat/multilingual-e5-small-maas", input="hi")
         assert fake.requests[-1].path.endswith("/endpoints/openapi/embeddings")
     text = str(info.value)
-    assert "only for some models" in text and "embed_content" in text
+    assert "only for some models" in text and "gemini-embedding-001" in text
     if not_found == "html":
         assert "Error code: 404 - Error 404 (Not Found)!!1 404. That’s an error. The requested URL" in text
         assert "<code>" not in text

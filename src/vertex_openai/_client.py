@@ -4,20 +4,21 @@ Thin subclasses in the manner of `openai.AzureOpenAI`: the SDK keeps its retries
 and `with_options`; we add the Vertex URL, a Google token on every attempt (plus one replay after a
 401), Google-shaped errors, and the request-body adjustments Gemini needs.
 
-Why this module runs past 450 lines: every SDK seam we override is here, so one file shows all the places
-we touch the SDK, and each client spells out its full keyword signature (about 70 lines) so IDEs and
-`mypy --strict` see every keyword; keyword handling itself lives in `_options.py`.
+The SDK's private seams themselves are overridden in `_sdk.py` (the one module that touches the SDK's
+internals); they hand over to the `_vertex_*` hooks defined here, which hold what we do at each seam. This
+module runs past 450 lines because each client spells out its full keyword signature (about 70 lines) so IDEs
+and `mypy --strict` see every keyword; keyword handling itself lives in `_options.py`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import openai
 from openai import NOT_GIVEN, NotGiven, Timeout
+from openai.types import CreateEmbeddingResponse
 from typing_extensions import Unpack
 
 from ._auth import TokenSource
@@ -32,6 +33,19 @@ from ._options import (
     reject_openai_only,
 )
 from ._redact import redact
+from ._sdk import (
+    AsyncClientSeams,
+    SyncClientSeams,
+    custom_headers,
+    custom_query,
+    drop_openai_credentials,
+    init_client,
+    placeholder_request,
+    response_validation_error,
+    set_custom_headers,
+)
+from ._sdk import http_client as sdk_http_client
+from .embeddings._wire import native_answer
 from .responses._store import ResponseStore
 from .structured._wire import check_mode
 from .wire._errors import google_error, retry_delay_seconds, status_message
@@ -47,6 +61,7 @@ if TYPE_CHECKING:
     from google.auth.credentials import Credentials
     from typing_extensions import Self
 
+    from .embeddings._resource import AsyncEmbeddings, Embeddings
     from .responses._resource import AsyncResponses, Responses
 
     # The http_client the SDK sends with: httpx on openai 1.x/2.x; httpx2 (or a user's httpx) on 3.x.
@@ -62,16 +77,13 @@ class _VertexClientMixin:
     _vertex_config: VertexConfig
     _vertex_auth: Any
     _vertex_responses_store: ResponseStore
-    _custom_headers: Mapping[str, str]
-    _custom_query: Mapping[str, object]
-    _client: Any
     timeout: Any
     max_retries: int
 
     def _vertex_init(self, project: str | None, location: str | None, vertex: dict[str, Any],
                      sdk: dict[str, Any]) -> None:
         config, sdk_kwargs = init_kwargs(project, location, vertex_config=None, openai_kwargs=sdk, **vertex)
-        super().__init__(**sdk_kwargs)  # type: ignore[call-arg]
+        init_client(self, sdk_kwargs)
         self._vertex_setup(config, sdk.get("default_headers"))
 
     @classmethod
@@ -79,23 +91,21 @@ class _VertexClientMixin:
         """A client for an already resolved configuration (copies): no private keyword in __init__."""
         client = cls.__new__(cls)
         config, sdk_kwargs = init_kwargs(None, None, vertex_config=config, openai_kwargs=dict(sdk), **NO_VERTEX_OPTIONS)
-        super(_VertexClientMixin, client).__init__(**sdk_kwargs)  # type: ignore[call-arg]
+        init_client(client, sdk_kwargs)
         client._vertex_setup(config, sdk.get("default_headers"))
         return client
 
     def _vertex_setup(self, config: VertexConfig, explicit_headers: Mapping[str, str] | None) -> None:
         self._vertex_config = config
         self._vertex_responses_store = ResponseStore()
-        self._vertex_auth = auth_for(self._client, config.token_source, config.origin, config.max_retry_delay)
+        self._vertex_auth = auth_for(sdk_http_client(self), config.token_source, config.origin,
+                                     config.max_retry_delay)
         # Never send the OpenAI org/project headers or headers from OPENAI_CUSTOM_HEADERS to Google.
         object.__setattr__(self, "organization", None)
         object.__setattr__(self, "project", config.target.project)
         object.__setattr__(self, "webhook_secret", getattr(self, "webhook_secret", None))
-        self._custom_headers = dict(explicit_headers or {})
-        if hasattr(self, "_ambient_authorizations"):
-            object.__setattr__(self, "_ambient_authorizations", frozenset())
-        if hasattr(self, "admin_api_key"):
-            object.__setattr__(self, "admin_api_key", None)
+        set_custom_headers(self, explicit_headers or {})
+        drop_openai_credentials(self)
 
     # -- public, read-only view of the Vertex configuration ----------------------------------------
     @property
@@ -120,7 +130,7 @@ class _VertexClientMixin:
 
     __str__ = __repr__
 
-    # -- SDK seams -----------------------------------------------------------------------------------
+    # -- what we do at the SDK's seams (the seams themselves are in _sdk) -----------------------------
     @property
     def default_headers(self) -> dict[str, Any]:
         headers: dict[str, Any] = dict(super().default_headers)  # type: ignore[misc]
@@ -128,23 +138,17 @@ class _VertexClientMixin:
             headers.pop(name, None)
         return headers
 
-    @property
-    def custom_auth(self) -> Any:
-        return self._vertex_auth
-
-    def _custom_auth(self, security: Any) -> Any:  # openai >= 2.x sync path
-        return self._vertex_auth
-
-    def _make_sse_decoder(self) -> Any:
-        return VertexSSEDecoder()
+    def _vertex_sse_decoder(self, request: Any) -> Any:
+        if request is None:  # not built by an SDK stream: name the chat call, as the error's request
+            request = placeholder_request("POST", f"{str(self._vertex_config.target.base_url).rstrip('/')}"
+                                               "/chat/completions")
+        return VertexSSEDecoder(request)
 
     def _vertex_bad_json(self, err: Exception, response: Any) -> openai.APIResponseValidationError:
         text = response.text if not response.is_stream_consumed or response.is_closed else ""
         snippet = redact(" ".join(str(text).split())[:200])
-        return openai.APIResponseValidationError(
-            response=response,
-            body=text,
-            message=f"Vertex AI returned a malformed or truncated JSON body ({err}): {snippet!r}",
+        return response_validation_error(
+            response, text, f"Vertex AI returned a malformed or truncated JSON body ({err}): {snippet!r}"
         )
 
     def _vertex_attach(self, request: Any, token: str | None) -> None:
@@ -159,7 +163,9 @@ class _VertexClientMixin:
     def _vertex_owns(self, request: Any) -> bool:
         return same_origin(request.url, self._vertex_config.origin)
 
-    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> openai.APIStatusError:
+    def _vertex_status_error(self, err_msg: str, body: object, response: Any,
+                             build: Callable[[str, object], Any]) -> openai.APIStatusError:
+        """The SDK's exception for a non-2xx answer (`build` is the SDK's own factory), with Google's details."""
         error = google_error(body)
         try:
             request = response.request
@@ -180,9 +186,7 @@ class _VertexClientMixin:
         if error is None and body is None:
             message = err_msg
         wrapped = {"error": error} if error is not None else body
-        exc: openai.APIStatusError = super()._make_status_error(  # type: ignore[misc]
-            message, body=wrapped, response=response
-        )
+        exc: openai.APIStatusError = build(message, wrapped)
         if error is not None:
             status = error.get("status")
             if isinstance(status, str) and status:
@@ -190,10 +194,26 @@ class _VertexClientMixin:
             exc.retry_delay = retry_delay_seconds(error)  # type: ignore[attr-defined]
         return exc
 
-    def _process_response_data(self, *, data: object, cast_to: Any, response: Any) -> Any:
+    def _vertex_response_data(self, data: object, cast_to: Any, response: Any) -> object:
+        if cast_to is CreateEmbeddingResponse:
+            data = self._vertex_embedding_data(data, response)
         # Google's chat-completion quirks (tool-call deltas without index, "" ids...) made OpenAI-shaped.
-        data = normalize_response_data(data, cast_to, response)
-        return super()._process_response_data(data=data, cast_to=cast_to, response=response)  # type: ignore[misc]
+        return normalize_response_data(data, cast_to, response)
+
+    def _vertex_prepare_options(self, options: Any) -> Any:
+        return prepare_json_body(options, self._vertex_config)
+
+    def _vertex_embedding_data(self, data: object, response: Any) -> object:
+        """Google's native `:predict` answer as OpenAI's embeddings list; any other answer unchanged."""
+        try:
+            path = response.request.url.path
+        except RuntimeError:
+            return data
+        try:
+            answer = native_answer(data, path)
+        except ValueError as err:
+            raise response_validation_error(response, data, str(err)) from err
+        return data if answer is None else answer
 
     def copy(  # type: ignore[override]
         self,
@@ -279,27 +299,28 @@ class _VertexClientMixin:
             raise ValueError("The `default_headers` and `set_default_headers` arguments are mutually exclusive")
         if default_query is not None and set_default_query is not None:
             raise ValueError("The `default_query` and `set_default_query` arguments are mutually exclusive")
-        headers: Mapping[str, str] = self._custom_headers
+        headers: Mapping[str, str] = custom_headers(self)
         if default_headers is not None:
             headers = {**headers, **default_headers}
         elif set_default_headers is not None:
             headers = set_default_headers
-        params: Mapping[str, object] = self._custom_query
+        params: Mapping[str, object] = custom_query(self)
         if default_query is not None:
             params = {**params, **default_query}
         elif set_default_query is not None:
             params = set_default_query
         return {
             "timeout": self.timeout if isinstance(timeout, NotGiven) else timeout,
-            "http_client": http_client or self._client,
+            "http_client": http_client or sdk_http_client(self),
             "max_retries": max_retries if not isinstance(max_retries, NotGiven) else self.max_retries,
             "default_headers": headers,
             "default_query": params,
         }
 
 
-class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
-    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`."""
+class OpenAI(_VertexClientMixin, SyncClientSeams, openai.OpenAI):  # type: ignore[misc]
+    """`openai.OpenAI` for Vertex AI. Construct it as you would `vertex_openai_client()`; every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -323,7 +344,8 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -335,32 +357,30 @@ class OpenAI(_VertexClientMixin, openai.OpenAI):  # type: ignore[misc]
         )
 
     @cached_property
+    def embeddings(self) -> Embeddings:  # type: ignore[override]
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (the docs'
+        embeddings.html)."""
+        from .embeddings._resource import Embeddings
+
+        return Embeddings(self)
+
+    @cached_property
     def responses(self) -> Responses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import Responses
 
         return Responses(self, self._vertex_responses_store)
 
-    def _prepare_options(self, options: Any) -> Any:
-        options = super()._prepare_options(options)
-        return prepare_json_body(options, self._vertex_config)
-
-    def _prepare_request(self, request: Any) -> None:
-        super()._prepare_request(request)
+    def _vertex_prepare_request(self, request: Any) -> None:
         check_request_size(request, self._vertex_config)
         owned = self._vertex_owns(request)
         source = self._vertex_config.token_source
         self._vertex_attach(request, source.token(token_wait(request)) if owned else None)
 
-    def _process_response(self, **kwargs: Any) -> Any:
-        try:
-            return super()._process_response(**kwargs)
-        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
-            raise self._vertex_bad_json(err, kwargs["response"]) from err
 
-
-class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
-    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop."""
+class AsyncOpenAI(_VertexClientMixin, AsyncClientSeams, openai.AsyncOpenAI):  # type: ignore[misc]
+    """`openai.AsyncOpenAI` for Vertex AI; token refreshes never block the event loop. Every keyword is on the
+    Configuration page of the docs (configuration.html)."""
 
     def __init__(
         self,
@@ -384,7 +404,8 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
         websocket_base_url: str | None = None,
         **refused: Unpack[RefusedOpenAIOptions],
     ) -> None:
-        """Every keyword is described in docs/configuration.md; the SDK's own keep their meaning."""
+        """Every keyword is described on the Configuration page of the docs (configuration.html); the SDK's own keep
+        their meaning."""
         self._vertex_init(
             project, location,
             {"endpoint": endpoint, "api_version": api_version, "credentials": credentials, "base_url": base_url,
@@ -396,28 +417,25 @@ class AsyncOpenAI(_VertexClientMixin, openai.AsyncOpenAI):  # type: ignore[misc]
         )
 
     @cached_property
+    def embeddings(self) -> AsyncEmbeddings:  # type: ignore[override]
+        """The SDK's embeddings; Google's embedding models go to Vertex AI's native method (the docs'
+        embeddings.html)."""
+        from .embeddings._resource import AsyncEmbeddings
+
+        return AsyncEmbeddings(self)
+
+    @cached_property
     def responses(self) -> AsyncResponses:
-        """The Responses API, served through `chat.completions` (docs/responses.md)."""
+        """The Responses API, served through `chat.completions` (the docs' responses.html)."""
         from .responses._resource import AsyncResponses
 
         return AsyncResponses(self, self._vertex_responses_store)
 
-    async def _prepare_options(self, options: Any) -> Any:
-        options = await super()._prepare_options(options)
-        return prepare_json_body(options, self._vertex_config)
-
-    async def _prepare_request(self, request: Any) -> None:
-        await super()._prepare_request(request)
+    async def _vertex_aprepare_request(self, request: Any) -> None:
         check_request_size(request, self._vertex_config)
         owned = self._vertex_owns(request)
         source = self._vertex_config.token_source
         self._vertex_attach(request, await source.atoken(token_wait(request)) if owned else None)
-
-    async def _process_response(self, **kwargs: Any) -> Any:
-        try:
-            return await super()._process_response(**kwargs)
-        except (json.JSONDecodeError, RecursionError) as err:  # RecursionError: JSON nested too deep to parse
-            raise self._vertex_bad_json(err, kwargs["response"]) from err
 
 
 def vertex_openai_client(
@@ -441,7 +459,7 @@ def vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> OpenAI:
-    """An `openai.OpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.OpenAI` for Vertex AI. Every keyword: the Configuration page of the docs (configuration.html)."""
     return OpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,
@@ -472,7 +490,8 @@ def async_vertex_openai_client(
     websocket_base_url: str | None = None,
     **refused: Unpack[RefusedOpenAIOptions],
 ) -> AsyncOpenAI:
-    """An `openai.AsyncOpenAI` for Vertex AI. See docs/configuration.md for every keyword."""
+    """An `openai.AsyncOpenAI` for Vertex AI. Every keyword: the Configuration page of the docs
+    (configuration.html)."""
     return AsyncOpenAI(
         project, location, endpoint=endpoint, api_version=api_version, credentials=credentials, base_url=base_url,
         token_refresh_margin=token_refresh_margin, token_refresh_timeout=token_refresh_timeout,

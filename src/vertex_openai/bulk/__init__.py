@@ -1,12 +1,15 @@
 """Bulk structured extraction: many items through `parse()` into one resumable JSONL of pydantic rows.
 
+Example::
+
     from vertex_openai.bulk import extract
     summary = extract(client, "tickets.jsonl", prompt="Classify this ticket:\\n{text}",
                       response_format=Ticket, model="google/gemini-2.5-flash", output="tickets.out.jsonl")
 
 Each item gets one output line, `{"id", "ok": true, "result", "usage"}` or `{"id", "ok": false, "error"}`.
-Running again with the same output skips the ids already there. See docs/bulk.md for the write and
-resume guarantees, the capacity control, and the Vertex AI batch prediction engine (`engine="batch"`).
+Running again with the same output skips the ids already there. The Bulk extraction page of the docs
+(bulk.html) has the write and resume guarantees, the capacity control, and the Vertex AI batch prediction
+engine (`engine="batch"`).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from typing import Any, Literal
 
 from ._batch_job import BatchApiError
 from ._capacity import AdaptiveLimit, CapacityStats
+from ._identity import check_output_is_not_input, run_identity
 from ._items import BulkInputError, Item, Prompt, count_and_check_ids, iter_items, template_fields
 from ._local import LocalRunner
-from ._output import OutputLockedError, ResultWriter, read_results
+from ._output import OutputFileError, OutputLockedError, ResultWriter, ResumeMismatchError, read_results
 from ._progress import Progress, format_summary
 from ._summary import BulkAbortedError, ExtractSummary, Prices
 
@@ -31,8 +35,10 @@ __all__ = [
     "BulkInputError",
     "CapacityStats",
     "ExtractSummary",
+    "OutputFileError",
     "OutputLockedError",
     "Prices",
+    "ResumeMismatchError",
     "aextract",
     "extract",
     "format_summary",
@@ -48,16 +54,16 @@ def _check_prompt(prompt: Any) -> None:
 
 
 def _prepared_items(items: Any, *, id_field: str, media_field: str | None, prompt: Prompt,
-                    check_input: bool) -> tuple[Iterable[Item], int | None]:
+                    check_input: bool, follow_links: bool = False) -> tuple[Iterable[Item], int | None]:
     """The items to run and their count; a path or a sequence is checked in full before anything is sent."""
     _check_prompt(prompt)
     reiterable = isinstance(items, (str, os.PathLike, list, tuple))
     if not reiterable or not check_input:
-        return iter_items(items, id_field=id_field, media_field=media_field), None
+        return iter_items(items, id_field=id_field, media_field=media_field, follow_links=follow_links), None
     fields = template_fields(prompt) if isinstance(prompt, str) else []
 
     def checked() -> Iterable[Item]:
-        for item in iter_items(items, id_field=id_field, media_field=media_field):
+        for item in iter_items(items, id_field=id_field, media_field=media_field, follow_links=follow_links):
             missing = [name for name in fields if name not in item.fields]
             if missing:
                 raise BulkInputError(f"{item.where}: item {item.id!r} has no field {missing[0]!r}, "
@@ -65,7 +71,7 @@ def _prepared_items(items: Any, *, id_field: str, media_field: str | None, promp
             yield item
 
     total = count_and_check_ids(checked())
-    return iter_items(items, id_field=id_field, media_field=media_field), total
+    return iter_items(items, id_field=id_field, media_field=media_field, follow_links=follow_links), total
 
 
 async def aextract(
@@ -89,12 +95,18 @@ async def aextract(
     progress: bool = True,
     fsync_interval: float = 1.0,
     check_input: bool = True,
+    allow_mismatch: bool = False,
+    follow_links: bool = False,
 ) -> ExtractSummary:
     """Run every item through `parse()` on the local machine; see `extract` for the arguments."""
+    check_output_is_not_input(items, output)
     prepared, total = _prepared_items(items, id_field=id_field, media_field=media_field, prompt=prompt,
-                                      check_input=check_input)
+                                      check_input=check_input, follow_links=follow_links)
     capacity = AdaptiveLimit(concurrency, initial=initial_concurrency)
-    with ResultWriter(output, fsync_interval=fsync_interval) as writer:
+    identity = run_identity(prompt=prompt, response_format=response_format, model=model, system=system,
+                            request_options=request_options)
+    with ResultWriter(output, fsync_interval=fsync_interval, identity=identity, allow_mismatch=allow_mismatch,
+                      engine="local") as writer:
         already = len(writer.done)
         shown = Progress(None if total is None else max(0, total - already), enabled=progress)
         runner = LocalRunner(
@@ -129,17 +141,21 @@ def extract(
     documents, or an iterable of dicts / pydantic objects with an id in `id_field`. prompt: a template
     with `{field}`s or a callable item -> prompt string or messages. concurrency: the ceiling for the
     adaptive concurrency. limit: at most this many new items this run. reask: one re-ask on a reply
-    that does not validate. prices: for the cost estimate. engine="batch" sends the same requests to
-    Vertex AI batch prediction at Google's batch price (options `gcs=`, `location=`, `resume_job=`,
-    `poll_interval=`; see docs/bulk.md); the results land in the same output file.
+    that does not validate. prices: for the cost estimate. allow_mismatch: add to an output that a
+    different job (model, schema, prompt, system, options) produced, instead of refusing. follow_links:
+    let a folder input's links point outside the folder (refused by default).
+    engine="batch" sends the same requests to Vertex AI batch prediction at Google's batch price
+    (options `gcs=`, `location=`, `resume_job=`, `poll_interval=`; see
+    bulk.html#vertex-ai-batch-prediction-enginebatch in the docs); the results land in the same output file.
     """
     if engine == "batch":
         from ._batch import run_batch
 
         check_input = options.pop("check_input", True)
+        check_output_is_not_input(items, output)
         prepared, _ = _prepared_items(items, id_field=options.pop("id_field", "id"),
                                       media_field=options.pop("media_field", None), prompt=prompt,
-                                      check_input=check_input)
+                                      check_input=check_input, follow_links=options.pop("follow_links", False))
         return run_batch(client, prepared, prompt=prompt, response_format=response_format, model=model,
                          output=output, **options)
     if engine != "local":

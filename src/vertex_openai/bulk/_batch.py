@@ -8,12 +8,18 @@ by the row key the output echoes (never by position). The jobs are remembered in
 so running the same command again (or `resume_job=NAME`) collects them instead of submitting anew.
 Ctrl-C on a terminal asks whether to cancel the jobs or detach; without a terminal it detaches.
 A cancelled job's completed rows are collected like any other.
+
+Job names (from `resume_job`, the state file or Google's reply) are checked before they go into a URL;
+a job the output's run record does not know must carry this run's identity in its manifest and only
+ids of this input. Output rows are read one at a time: a bad row fails its own item (or is counted
+as unreadable), never the collection.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -24,8 +30,9 @@ from typing import IO, Any
 
 import pydantic
 
+from .._endpoints import validate_location, validate_project
 from ..structured import StructuredOutputError
-from ._batch_job import TERMINAL_STATES, BatchApi, endpoints_for, split_gcs_uri
+from ._batch_job import TERMINAL_STATES, BatchApi, BatchApiError, check_job_name, endpoints_for, split_gcs_uri
 from ._batch_request import (
     ROW_LABEL,
     gemini_model_path,
@@ -36,13 +43,16 @@ from ._batch_request import (
     response_schema,
     to_gemini_request,
 )
+from ._identity import run_identity
 from ._items import BulkInputError, Item, Prompt, messages_for
-from ._output import ResultWriter
+from ._output import ResultWriter, ResumeMismatchError, id_digest
 from ._progress import Progress
 from ._summary import ExtractSummary, Prices
 
 __all__ = ["MAX_BYTES_PER_JOB", "MAX_ROWS_PER_JOB", "run_batch"]
 
+# The row key of a row that is not valid JSON can still be read from its bytes (it is our own label).
+_LABEL_IN_BYTES = re.compile(rb'"' + ROW_LABEL.encode("ascii") + rb'"\s*:\s*"(r[0-9]{1,12})"')
 MAX_ROWS_PER_JOB = 200_000
 MAX_BYTES_PER_JOB = 1_000_000_000
 
@@ -81,12 +91,20 @@ class BatchRun:
     def __init__(self, client: Any, *, prompt: Prompt, response_format: Any, model: str, writer: ResultWriter,
                  gcs: str | None, location: str | None, system: str | None, request_options: Mapping[str, Any],
                  progress: bool, poll_interval: float, max_rows_per_job: int, max_bytes_per_job: int,
-                 schema_profile: str | None, interactive: bool | None, display_name: str | None) -> None:
+                 schema_profile: str | None, interactive: bool | None, display_name: str | None,
+                 allow_mismatch: bool = False) -> None:
+        self.allow_mismatch = allow_mismatch
         source = getattr(client, "token_source", None)
         config = getattr(client, "_vertex_config", None)
         if source is None or config is None:
             raise BulkInputError("engine='batch' needs a vertex-openai client (it reuses its Google credentials)")
-        self.location = location or config.target.location
+        self.location = validate_location(location or config.target.location)
+        project = config.target.project
+        if not project:
+            raise BulkInputError(
+                "engine='batch' needs a Google Cloud project for the job names (projects/PROJECT/...): pass "
+                "project= to the client, --project, or set GOOGLE_CLOUD_PROJECT"
+            )
         self.model = model
         if not is_gemini(model) and self.location == "global":
             raise BulkInputError(
@@ -94,7 +112,7 @@ class BatchRun:
                 "endpoint: pass location= / --location with a region that serves the model, e.g. us-central1"
             )
         vertex, storage = endpoints_for(self.location, str(config.target.base_url))
-        self.api = BatchApi(source, vertex, storage, config.target.project, self.location)
+        self.api = BatchApi(source, vertex, storage, validate_project(project), self.location)
         self.gcs = gcs
         self.prompt = prompt
         self.system = system
@@ -122,7 +140,18 @@ class BatchRun:
             return []
         except ValueError:
             raise BulkInputError(f"{self.state_path} is not valid JSON; delete it to submit new jobs") from None
-        return [job for job in jobs if isinstance(job, dict) and "name" in job]
+        if not isinstance(jobs, list):
+            raise BulkInputError(f"{self.state_path} has no list of jobs; delete it to submit new jobs")
+        checked = []
+        for job in jobs:
+            if not isinstance(job, dict) or "name" not in job:
+                continue
+            try:
+                check_job_name(job["name"], str(self.state_path))
+            except ValueError as err:
+                raise BulkInputError(f"{err}; delete {self.state_path} to submit new jobs") from None
+            checked.append(job)
+        return checked
 
     def _save_state(self, jobs: list[dict[str, Any]]) -> None:
         if not jobs:
@@ -167,6 +196,8 @@ class BatchRun:
             if current is None or current.rows >= self.max_rows or current.input.tell() + len(data) > self.max_bytes:
                 current = _Part(len(parts))
                 parts.append(current)
+                identity = (self.writer.record or {}).get("identity")
+                current.ids.write((json.dumps({"identity": identity}) + "\n").encode("utf-8"))
             current.input.write(data)
             current.ids.write((json.dumps({"key": key, "id": item.id, "digest": digest}) + "\n").encode("utf-8"))
             current.rows += 1
@@ -185,8 +216,9 @@ class BatchRun:
                     "outputConfig": {"predictionsFormat": "jsonl",
                                      "gcsDestination": {"outputUriPrefix": f"gs://{bucket}/{run}/output-{part.number}"}},
                 }
-                job = self.api.create_job(body)
-                jobs.append({"name": job["name"], "ids": f"gs://{bucket}/{ids_name}", "rows": part.rows})
+                name = self.api.create_job_name(body)
+                jobs.append({"name": name, "ids": f"gs://{bucket}/{ids_name}", "rows": part.rows})
+                self.writer.note_jobs([name])
                 self._save_state([*self._load_state(), jobs[-1]])
         finally:
             for part in parts:
@@ -248,15 +280,47 @@ class BatchRun:
 
     # -- collecting ------------------------------------------------------------------------------------------
     def _manifest(self, uri: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+        keys, digests, _ = self._read_manifest(uri)
+        return keys, digests
+
+    def _read_manifest(self, uri: str) -> tuple[dict[str, str], dict[str, list[str]], Any]:
+        """(row key → id, request digest → row keys, the identity of the run that wrote it or None)."""
         bucket, name = split_gcs_uri(uri)
         keys: dict[str, str] = {}
         digests: dict[str, list[str]] = {}
-        for raw in self.api.download_lines(bucket, name):
-            if raw.strip():
+        identity: Any = None
+        for number, raw in enumerate(self.api.download_lines(bucket, name), 1):
+            if not raw.strip():
+                continue
+            try:
                 row = json.loads(raw)
-                keys[row["key"]] = row["id"]
-                digests.setdefault(row["digest"], []).append(row["key"])
-        return keys, digests
+                if "identity" in row:
+                    identity = row["identity"]
+                    continue
+                keys[str(row["key"])] = str(row["id"])
+                digests.setdefault(str(row["digest"]), []).append(str(row["key"]))
+            except (ValueError, TypeError, KeyError):
+                raise BatchApiError(f"{uri}:{number}: not a row of a vertex-openai job manifest") from None
+        return keys, digests, identity
+
+    def _check_foreign_job(self, job: Mapping[str, Any], items: Iterable[Item]) -> None:
+        """A job this output has no record of must come from the same job and the same items."""
+        keys, _, identity = self._read_manifest(str(job["ids"]))
+        ours = (self.writer.record or {}).get("identity")
+        if identity is not None and ours is not None and identity != ours and not self.allow_mismatch:
+            changed = sorted(k for k in set(identity) | set(ours) if identity.get(k) != ours.get(k))
+            raise ResumeMismatchError(
+                f"{job['name']} was run with a different {', '.join(changed)}; collecting it here would mix two "
+                "jobs' rows in one output: run the command that started it, or pass allow_mismatch=True "
+                "(--allow-mismatch)"
+            )
+        wanted = {id_digest(item.id) for item in items}
+        foreign = [item_id for item_id in keys.values() if id_digest(item_id) not in wanted]
+        if foreign:
+            raise BulkInputError(
+                f"{job['name']} was run on other items: {len(foreign)} of its {len(keys)} ids are not in this "
+                f"input (e.g. {foreign[0]!r}); run --resume-job with the input that started it"
+            )
 
     def _collect(self, job: dict[str, Any], state: Mapping[str, Any]) -> None:
         keys, digests = self._manifest(job["ids"])
@@ -267,27 +331,57 @@ class BatchRun:
             for name in sorted(self.api.list(bucket, prefix.rstrip("/") + "/")):
                 if not name.endswith(".jsonl"):
                     continue
-                for raw in self.api.download_lines(bucket, name):
+                for number, raw in enumerate(self.api.download_lines(bucket, name), 1):
                     if raw.strip():
-                        self._row(json.loads(raw), keys, digests, seen)
+                        self._raw_row(raw, f"gs://{bucket}/{name}:{number}", keys, digests, seen)
         self.summary.missing += sum(1 for key, item_id in keys.items()
                                     if key not in seen and item_id not in self.writer.done)
         error = state.get("error")
         if state.get("state") != "JOB_STATE_SUCCEEDED" and isinstance(error, Mapping) and error.get("message"):
-            sys.stderr.write(f"{job['name']} ended {state.get('state')}: {error.get('message')}\n")
+            # Google's text, kept as it came: whoever shows it on a terminal cleans it first (the CLI does).
+            self.summary.job_errors.append(f"{job['name']} ended {state.get('state')}: {error.get('message')}")
+
+    def _raw_row(self, raw: bytes, where: str, keys: Mapping[str, str], digests: Mapping[str, list[str]],
+                 seen: set[str]) -> None:
+        """One output row, checked on its own: a row that is not a JSON object fails its item (when its row key
+        can still be read from the bytes) or is counted as unreadable; the rows after it are collected as usual."""
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            line = None
+        if isinstance(line, Mapping):
+            self._row(line, keys, digests, seen)
+            return
+        self.summary.unreadable_rows += 1
+        found = _LABEL_IN_BYTES.search(raw)
+        key = found.group(1).decode("ascii") if found else None
+        if key is None or key not in keys or key in seen:
+            return
+        seen.add(key)
+        what = "not JSON" if line is None else f"a JSON {type(line).__name__}, not an object"
+        self._record({"id": keys[key], "ok": False, "error": {
+            "type": "batch_error", "message": f"the batch output row at {where} is {what}"}})
 
     def _row(self, line: Mapping[str, Any], keys: Mapping[str, str], digests: Mapping[str, list[str]],
              seen: set[str]) -> None:
         request = line.get("request") or line.get("body") or {}
-        key = ((request.get("labels") or {}).get(ROW_LABEL) if isinstance(request, Mapping) else None)
-        if key is None:  # not echoed: fall back to the request's digest when it names exactly one row
+        labels = request.get("labels") if isinstance(request, Mapping) else None
+        key = labels.get(ROW_LABEL) if isinstance(labels, Mapping) else None
+        if not isinstance(key, str):  # not echoed: fall back to the request's digest when it names exactly one row
             candidates = [k for k in digests.get(request_digest(request), []) if k not in seen]
             key = candidates[0] if len(candidates) == 1 else None
         if key is None or key not in keys or key in seen:
             return
         seen.add(key)
-        record = {"id": keys[key], **parse_output_line(line, self.validate)}
-        if keys[key] in self.writer.done:
+        try:
+            parsed = parse_output_line(line, self.validate)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as err:
+            parsed = {"ok": False, "error": {"type": "batch_error",
+                                             "message": f"the batch output row is malformed ({type(err).__name__})"}}
+        self._record({"id": keys[key], **parsed})
+
+    def _record(self, record: dict[str, Any]) -> None:
+        if record["id"] in self.writer.done:
             return
         usage = record.get("usage") or {}
         self.summary.prompt_tokens += usage.get("prompt_tokens", 0)
@@ -302,10 +396,19 @@ class BatchRun:
     def run(self, items: Iterable[Item], *, limit: int | None, resume_job: str | None) -> ExtractSummary:
         started = time.monotonic()
         try:
+            if resume_job is not None:
+                try:
+                    check_job_name(resume_job, "resume_job / --resume-job")
+                except ValueError as err:
+                    raise BulkInputError(str(err)) from None
             jobs = self._load_state()
-            if resume_job:
+            if resume_job is not None:
                 if not any(job["name"] == resume_job for job in jobs):
-                    jobs.append(self._recover(resume_job))
+                    recovered = self._recover(resume_job)
+                    if resume_job not in self.writer.recorded_jobs:
+                        self._check_foreign_job(recovered, items)
+                    self.writer.note_jobs([resume_job])
+                    jobs.append(recovered)
                 jobs = [job for job in jobs if job["name"] == resume_job]
             elif not jobs:
                 jobs = self._submit(items, limit)
@@ -342,14 +445,18 @@ def run_batch(client: Any, items: Iterable[Item], *, prompt: Prompt, response_fo
               prices: Prices | None = None, progress: bool = True, poll_interval: float = 30.0,
               max_rows_per_job: int = MAX_ROWS_PER_JOB, max_bytes_per_job: int = MAX_BYTES_PER_JOB,
               schema_profile: str | None = None, interactive: bool | None = None,
-              display_name: str | None = None, fsync_interval: float = 1.0) -> ExtractSummary:
+              display_name: str | None = None, fsync_interval: float = 1.0,
+              allow_mismatch: bool = False) -> ExtractSummary:
     """Run the items as Vertex AI batch prediction jobs; see the module docstring."""
-    with ResultWriter(output, fsync_interval=fsync_interval) as writer:
+    identity = run_identity(prompt=prompt, response_format=response_format, model=model, system=system,
+                            request_options=request_options)
+    with ResultWriter(output, fsync_interval=fsync_interval, identity=identity, allow_mismatch=allow_mismatch,
+                      engine="batch") as writer:
         run = BatchRun(client, prompt=prompt, response_format=response_format, model=model, writer=writer, gcs=gcs,
                        location=location, system=system, request_options=request_options or {}, progress=progress,
                        poll_interval=poll_interval, max_rows_per_job=max_rows_per_job,
                        max_bytes_per_job=max_bytes_per_job, schema_profile=schema_profile, interactive=interactive,
-                       display_name=display_name)
+                       display_name=display_name, allow_mismatch=allow_mismatch)
         summary = run.run(items, limit=limit, resume_job=resume_job)
     if prices is not None:
         summary.cost = prices.cost(summary.prompt_tokens, summary.completion_tokens)

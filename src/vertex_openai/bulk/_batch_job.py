@@ -2,29 +2,49 @@
 
 The token goes only over https to the hosts this engine needs, `aiplatform.googleapis.com`,
 `{region}-aiplatform.googleapis.com` and `storage.googleapis.com`, or to a loopback address (a test
-fake); any other URL is refused before a request is built. Plain `requests` (already installed with
-google-auth) carries the calls: the GCS JSON API needs three of them (media upload, list, media
-download), which does not justify google-cloud-storage as a dependency.
+fake); any other URL is refused before a request is built. The check reads the URL's authority as
+plain `host[:port]` and refuses anything else (userinfo, backslashes, percent signs, spaces), so no
+parser can connect somewhere else than the host that was checked. Job names go into URL paths only
+after `check_job_name` (`projects/P/locations/L/batchPredictionJobs/NUMBER`, nothing else).
+Plain `requests` (already installed with google-auth) carries the calls: the GCS JSON API needs
+three of them (media upload, list, media download), which does not justify google-cloud-storage.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
-from .._endpoints import is_loopback_host
+from .._endpoints import is_loopback_host, validate_location
 
-__all__ = ["TERMINAL_STATES", "BatchApi", "BatchApiError", "endpoints_for", "split_gcs_uri"]
+__all__ = [
+    "DOWNLOAD_CHUNK",
+    "TERMINAL_STATES",
+    "BatchApi",
+    "BatchApiError",
+    "check_job_name",
+    "endpoints_for",
+    "split_gcs_uri",
+    "split_lines",
+]
 
 TERMINAL_STATES = frozenset({
     "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED",
     "JOB_STATE_PARTIALLY_SUCCEEDED",
 })
 _GOOGLE_HOSTS = ("aiplatform.googleapis.com", "storage.googleapis.com")
+# An authority we accept: a DNS name or IPv4 literal, or a bracketed IPv6 literal, then an optional port.
+_AUTHORITY = re.compile(r"(?P<host>[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
+# What Vertex AI returns as a job's `name`: project id or number (ids may carry a `domain:` prefix), location,
+# numeric job id. Nothing here can change the shape of the URL path it goes into.
+_JOB_NAME = re.compile(
+    r"projects/[a-z0-9][a-z0-9.:-]{0,127}/locations/[a-z0-9-]{1,63}/batchPredictionJobs/[0-9]{1,30}"
+)
 
 
 class BatchApiError(RuntimeError):
@@ -45,19 +65,65 @@ def split_gcs_uri(uri: str) -> tuple[str, str]:
     return bucket, path
 
 
+DOWNLOAD_CHUNK = 1 << 20  # bytes per read of a download: a row can be tens of MB (inline media is echoed)
+
+
+def split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines (without `\\n` / `\\r\\n`) of a byte stream that arrives in chunks, in time linear in its size.
+
+    Each byte is searched once: a long line is gathered in one growing buffer, never re-scanned per chunk.
+    """
+    pending = bytearray()
+    for chunk in chunks:
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            if pending:
+                pending += chunk[start:end]
+                line = bytes(pending)
+                pending.clear()
+            else:
+                line = chunk[start:end]
+            yield line[:-1] if line.endswith(b"\r") else line
+            start = end + 1
+        pending += chunk[start:]
+    if pending:
+        yield bytes(pending[:-1] if pending.endswith(b"\r") else pending)
+
+
+def check_job_name(name: object, source: str = "the job name") -> str:
+    """`name` if it is a batch prediction job's resource name; ValueError naming `source` otherwise."""
+    if not isinstance(name, str) or not _JOB_NAME.fullmatch(name) or "/../" in name or name.endswith("/.."):
+        raise ValueError(
+            f"{name!r} (from {source}) is not a batch prediction job name; expected "
+            "projects/PROJECT/locations/LOCATION/batchPredictionJobs/NUMBER as printed when the job was created"
+        )
+    return name
+
+
 def allowed_url(url: str) -> bool:
-    """https to Vertex AI or Cloud Storage, or any scheme to a loopback host (test fakes)."""
+    """https to Vertex AI or Cloud Storage on the default port, or http(s) to a loopback host (test fakes).
+
+    The authority must be exactly `host[:port]`: a URL whose host different parsers could read differently
+    (userinfo, a backslash, percent-escapes, whitespace) is refused whatever host it seems to name.
+    """
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if is_loopback_host(host) and parts.scheme in ("http", "https"):
-        return True
-    if parts.scheme != "https":
+    if parts.scheme not in ("http", "https") or not url.isascii() or any(ch.isspace() for ch in url):
         return False
-    return host in _GOOGLE_HOSTS or (host.endswith("-aiplatform.googleapis.com") and host.count(".") == 2)
+    authority = _AUTHORITY.fullmatch(parts.netloc.lower())
+    if authority is None:
+        return False
+    host, port = authority["host"], authority["port"]
+    if is_loopback_host(host):
+        return True
+    if parts.scheme != "https" or port not in (None, "443"):
+        return False
+    return host in _GOOGLE_HOSTS or (host.endswith("-aiplatform.googleapis.com") and host.count(".") == 2
+                                     and re.fullmatch(r"[a-z0-9-]+", host.split(".", 1)[0]) is not None)
 
 
 def endpoints_for(location: str, base_url: str | None) -> tuple[str, str]:
     """(Vertex AI origin, Cloud Storage origin): Google's hosts, or the client's loopback origin for a fake."""
+    validate_location(location)
     if base_url:
         parts = urlsplit(base_url)
         if is_loopback_host(parts.hostname or ""):
@@ -165,7 +231,7 @@ class BatchApi:
         response = self._call("GET", f"{self.storage}/storage/v1/b/{quote(bucket, safe='')}/o/{quote(name, safe='')}",
                               params={"alt": "media"}, stream=True, what=f"download gs://{bucket}/{name}")
         try:
-            yield from response.iter_lines()
+            yield from split_lines(response.iter_content(chunk_size=DOWNLOAD_CHUNK))
         finally:
             response.close()
 
@@ -178,9 +244,15 @@ class BatchApi:
         job: dict[str, Any] = response.json()
         return job
 
+    def create_job_name(self, body: Mapping[str, Any]) -> str:
+        """Create a job and return its name, checked: Google's reply is not trusted to shape our next URLs."""
+        return check_job_name(self.create_job(body).get("name"), "Google's reply to the job creation")
+
     def get_job(self, name: str) -> dict[str, Any]:
+        check_job_name(name)
         job: dict[str, Any] = self._call("GET", f"{self.vertex}/v1/{name}", what=f"get {name}").json()
         return job
 
     def cancel_job(self, name: str) -> None:
+        check_job_name(name)
         self._call("POST", f"{self.vertex}/v1/{name}:cancel", json={}, what=f"cancel {name}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,43 +83,118 @@ def _id_of(fields: Mapping[str, Any], id_field: str, where: str) -> str:
     return text
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    with path.open("r", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a UTF-8 file (a leading BOM is dropped, as Excel's "CSV UTF-8" writes one); an
+    encoding problem is a BulkInputError naming the file and the line."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1:
+                if raw.startswith(_UTF16_BOMS):
+                    raise BulkInputError(
+                        f"{path}: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as "
+                        "UTF-8 (e.g. Excel: CSV UTF-8; iconv -f UTF-16 -t UTF-8)"
+                    )
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
             try:
-                yield f"{path}:{number}", json.loads(line)
-            except json.JSONDecodeError as err:
-                raise BulkInputError(f"{path}:{number}: not a JSON line ({err.msg})") from None
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise BulkInputError(
+                    f"{path}:{number}: not UTF-8 text (byte 0x{raw[err.start]:02x} at column {err.start + 1}); "
+                    "save the file as UTF-8"
+                ) from None
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[str, Any]]:
+    for number, line in _text_lines(path):
+        if not line.strip():
+            continue
+        try:
+            yield f"{path}:{number}", json.loads(line)
+        except json.JSONDecodeError as err:
+            raise BulkInputError(f"{path}:{number}: not a JSON line ({err.msg})") from None
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    with path.open("r", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            raise BulkInputError(f"{path}: the CSV file has no header row")
-        for number, row in enumerate(reader, 2):
-            yield f"{path}:{number}", row
+    numbered = _text_lines(path)
+    current = [0]
+
+    def lines() -> Iterator[str]:
+        for number, line in numbered:
+            current[0] = number
+            yield line
+
+    reader = csv.reader(lines())
+    header = next(reader, None)
+    if not header:
+        raise BulkInputError(f"{path}: the CSV file has no header row")
+    for row in reader:
+        where = f"{path}:{current[0]}"
+        if not row:
+            continue
+        if len(row) != len(header):
+            what = "fewer" if len(row) < len(header) else "more"
+            raise BulkInputError(
+                f"{where}: the row has {len(row)} field(s), {what} than the header's {len(header)} "
+                f"({', '.join(header[:8])}); quote fields that hold commas or line breaks"
+            )
+        yield where, dict(zip(header, row, strict=True))
 
 
-def _folder_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    files = sorted(
-        p for p in path.rglob("*")
-        if p.is_file() and not any(part.startswith(_FOLDER_SKIP) for part in p.relative_to(path).parts)
-    )
-    for file in files:
+def _inside(path: Path, folder: Path) -> bool:
+    real = Path(os.path.realpath(path))
+    return real == folder or folder in real.parents
+
+
+def _folder_rows(path: Path, follow_links: bool) -> Iterator[tuple[str, Any]]:
+    root = Path(os.path.realpath(path))
+    files = []
+    for directory, dirs, names in os.walk(path, followlinks=follow_links):
+        here = Path(directory)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(_FOLDER_SKIP))
+        for name in names:
+            file = here / name
+            if name.startswith(_FOLDER_SKIP) or not file.is_file():
+                continue
+            if not follow_links and not _inside(file, root):
+                raise BulkInputError(
+                    f"{file}: a link to {os.path.realpath(file)}, outside the input folder {path}; the folder's "
+                    "files are sent to the model, so links out of it are refused. Copy the file in, or pass "
+                    "follow_links=True (--follow-links) if the folder's links are meant to be followed"
+                )
+            files.append(file)
+    for file in sorted(files):
         rel = file.relative_to(path).as_posix()
         yield str(file), {"id": rel, "name": file.name, "path": str(file), "media": str(file)}
 
 
-def _rows(source: Any) -> Iterator[tuple[str, Any]]:
+def _kind(path: Path) -> str | None:
+    """None for a regular file or folder (or a missing path); else what the path is, for the error message."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "a pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
+def _rows(source: Any, follow_links: bool = False) -> Iterator[tuple[str, Any]]:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            return _folder_rows(path)
+            return _folder_rows(path, follow_links)
+        kind = _kind(path)
+        if kind is not None:
+            raise BulkInputError(
+                f"{path}: is {kind}, not a file; the input is read twice (checked in full, then run), so save it "
+                "to a file first"
+            )
         if not path.is_file():
-            raise BulkInputError(f"{path}: no such file or folder")
+            broken = " (a link whose target does not exist)" if path.is_symlink() else ""
+            raise BulkInputError(f"{path}: no such file or folder{broken}")
         suffix = path.suffix.lower()
         if suffix == ".csv":
             return _csv_rows(path)
@@ -130,16 +206,18 @@ def _rows(source: Any) -> Iterator[tuple[str, Any]]:
     return ((f"item {n} of the input", value) for n, value in enumerate(source, 1))
 
 
-def iter_items(source: Any, *, id_field: str = "id", media_field: str | None = None) -> Iterator[Item]:
+def iter_items(source: Any, *, id_field: str = "id", media_field: str | None = None,
+               follow_links: bool = False) -> Iterator[Item]:
     """Items from a path (JSONL, CSV or folder) or an iterable of dicts/pydantic objects, in input order.
 
-    A folder gives one item per file (hidden files skipped), its id the path relative to the folder and
-    the file itself as media; `media_field` defaults to "media" for folders.
+    Files are UTF-8 (a leading byte-order mark is dropped). A folder gives one item per file (hidden files
+    skipped), its id the path relative to the folder and the file itself as media; `media_field` defaults
+    to "media" for folders. A link in the folder to a file outside it is refused unless `follow_links`.
     """
     folder = isinstance(source, (str, os.PathLike)) and Path(source).is_dir()
     media_key = media_field or ("media" if folder else None)
     id_key = "id" if folder else id_field
-    for where, raw in _rows(source):
+    for where, raw in _rows(source, follow_links):
         fields = _as_dict(raw, where)
         media = fields.get(media_key) if media_key else None
         media_list = [] if media is None or media == "" else list(media) if isinstance(media, list) else [media]

@@ -406,10 +406,9 @@ class LocalRunner:
         started_items = 0
 
         def reap(done: Iterable[asyncio.Task[None]]) -> None:
-            for task in done:
-                error = task.exception()
-                if error is not None:
-                    raise error
+            errors = [error for task in done if (error := task.exception()) is not None]  # each one retrieved
+            if errors:
+                raise errors[0]
 
         try:
             for item in items:

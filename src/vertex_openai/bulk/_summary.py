@@ -48,6 +48,8 @@ class ExtractSummary:
     jobs: list[str] = field(default_factory=list)
     detached: bool = False
     missing: int = 0
+    unreadable_rows: int = 0
+    job_errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

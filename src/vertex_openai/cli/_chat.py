@@ -270,6 +270,12 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
         err.write(f"{err.mark('fail')} {clean(redact(str(error))) or type(error).__name__}")
         err.write(f"    {err.arrow} run `vertex-openai doctor` to check the set-up step by step")
         return 1
+    except openai.APIError as error:  # a failure inside an answer, e.g. Google's error frame mid-stream
+        printer.finish()
+        if printer.answer and not "".join(printer.answer).endswith("\n"):
+            out.write("")  # end the partial answer's line, so the error starts on its own
+        err.write(f"{err.mark('fail')} {clean(redact(str(error))) or type(error).__name__}")
+        return 1
     if printer.answer and not "".join(printer.answer).endswith("\n"):
         out.write("")
     return 0

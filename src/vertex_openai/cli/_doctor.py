@@ -25,6 +25,7 @@ from ..wire._errors import google_error, hint_for
 from ..wire._hints import model_hint
 from ._advice import token_failure
 from ._output import Check
+from ._versions import openai_check
 
 __all__ = ["DoctorOptions", "run_checks"]
 
@@ -58,7 +59,7 @@ class _State:
 def run_checks(options: DoctorOptions) -> list[Check]:
     """All checks, in the order a request needs them."""
     state = _State()
-    checks: list[Check] = []
+    checks: list[Check] = [openai_check()]
     checks += _credentials(options, state)
     checks += _project(options, state)
     checks += _location(options, state)

@@ -1,18 +1,23 @@
 """`vertex-openai extract`: a JSONL/CSV file or a folder of documents into one validated JSON row per item.
 
 Exit codes: 0 every item succeeded, 1 some failed or the run stopped (a summary says which), 2 the
-input, schema, prompt or options are wrong (one line on stderr, no traceback).
+input, schema, prompt, options or files are wrong (one line on stderr, no traceback), 130 interrupted
+(Ctrl-C; one line says how many results were written and how to resume). Every line built from text we
+did not write (Google's messages, file contents, paths) goes through `clean` first.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import importlib.util
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from ._output import clean
 
 __all__ = ["add_extract_parser", "run_extract"]
 
@@ -67,6 +72,11 @@ def add_extract_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     extract.add_argument("--resume-job", metavar="NAME", help="batch: pick up a job started earlier (its name)")
     extract.add_argument("--poll-interval", type=float, default=30.0, metavar="SECONDS",
                          help="batch: seconds between job status checks (default: 30)")
+    extract.add_argument("--allow-mismatch", action="store_true",
+                         help="add to an output that a different model/schema/prompt/system produced (refused "
+                         "by default: the rows would mix)")
+    extract.add_argument("--follow-links", action="store_true",
+                         help="folder input: follow links that point outside the folder (refused by default)")
     extract.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
 
 
@@ -90,13 +100,34 @@ def _load_schema(spec: str) -> Any:
             module = importlib.import_module(module_name)
     except _BadInput:
         raise
+    except SystemExit as err:  # a script-style module: its exit must not become ours (exit 0, nothing done)
+        raise _BadInput(f"--schema {spec!r}: importing {module_name} called sys.exit({err.code!r}); the schema "
+                        "module must define the model without running a program (guard it with "
+                        "if __name__ == '__main__':)") from None
     except Exception as err:
         raise _BadInput(f"--schema {spec!r}: importing {module_name} failed: {type(err).__name__}: {err}") from None
     model = getattr(module, attr, None)
     if model is None:
         raise _BadInput(f"--schema {spec!r}: {module_name} has no {attr}")
-    if not (isinstance(model, type) and hasattr(model, "model_json_schema")):
-        raise _BadInput(f"--schema {spec!r}: {attr} is not a pydantic model class")
+    return _check_model(spec, attr, model)
+
+
+def _check_model(spec: str, attr: str, model: Any) -> Any:
+    """The model if it is a user's pydantic model class whose JSON schema can be built; _BadInput otherwise."""
+    import pydantic
+
+    if model is pydantic.BaseModel or (isinstance(model, type) and model.__module__.startswith("pydantic.")):
+        raise _BadInput(f"--schema {spec!r}: {attr} is pydantic's own class, not a model of a row; name your "
+                        "subclass of pydantic.BaseModel, e.g. myapp.models:Invoice")
+    if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+        what = "a class" if isinstance(model, type) else f"a {type(model).__name__}"
+        raise _BadInput(f"--schema {spec!r}: {attr} is {what}, not a pydantic model class (a subclass of "
+                        "pydantic.BaseModel)")
+    try:
+        model.model_json_schema()
+    except Exception as err:
+        raise _BadInput(f"--schema {spec!r}: the JSON schema of {attr} cannot be built: "
+                        f"{type(err).__name__}: {err}") from None
     return model
 
 
@@ -123,6 +154,30 @@ def _prices(value: str | None) -> Any:
     return Prices(first, second)
 
 
+def _line_count(path: str) -> int:
+    """Complete lines in the output file now (0 when it is missing or not a regular file)."""
+    try:
+        if not Path(path).is_file():
+            return 0
+        count = 0
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                count += chunk.count(b"\n")
+        return count
+    except OSError:
+        return 0
+
+
+def _file_error(err: OSError) -> str:
+    """An OSError as one line: which file, what went wrong, and for a full disk what to do."""
+    where = f"{err.filename}: " if err.filename else ""
+    what = err.strerror or str(err)
+    if err.errno in (errno.EFBIG, errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        what += " (the disk, a quota or the file-size limit is full; free space, then run the same command " \
+                "again to continue)"
+    return f"file error: {where}{what}"
+
+
 def run_extract(args: argparse.Namespace, verbose: bool) -> int:
     from .._client import async_vertex_openai_client
     from .._endpoints import vertex_model_name
@@ -136,11 +191,16 @@ def run_extract(args: argparse.Namespace, verbose: bool) -> int:
         format_summary,
     )
 
+    before = _line_count(args.output)
+
+    def say(text: str) -> None:
+        print(f"vertex-openai extract: {clean(text)}", file=sys.stderr)
+
     try:
         schema = _load_schema(args.schema)
         prompt = _read_prompt(args.prompt)
         prices = _prices(args.prices)
-        if args.engine == "local" and (args.gcs or args.resume_job):
+        if args.engine == "local" and (args.gcs or args.resume_job is not None):
             raise _BadInput("--gcs and --resume-job are for --engine batch")
         options: dict[str, Any] = {}
         for name in ("temperature", "max_tokens"):
@@ -157,6 +217,7 @@ def run_extract(args: argparse.Namespace, verbose: bool) -> int:
             "output": args.output, "id_field": args.id_field, "media_field": args.media_field,
             "system": args.system, "limit": args.limit, "prices": prices,
             "request_options": options, "progress": not args.no_progress,
+            "allow_mismatch": args.allow_mismatch, "follow_links": args.follow_links,
         }
         if args.engine == "batch":
             if args.reask:
@@ -166,12 +227,22 @@ def run_extract(args: argparse.Namespace, verbose: bool) -> int:
         else:
             common.update(concurrency=args.concurrency, reask=args.reask)
         summary = extract(client, args.input, **common)
+    except KeyboardInterrupt:
+        after = _line_count(args.output)
+        say(f"interrupted: {max(0, after - before)} written ({after} in {args.output} in all), "
+            "run the same command to resume")
+        return 130
     except (_BadInput, BulkInputError, OutputLockedError, ValueError) as err:
-        print(f"vertex-openai extract: {err}", file=sys.stderr)
+        say(str(err))
         return 2
     except (BulkAbortedError, BatchApiError, VertexAuthError) as err:
-        print(f"vertex-openai extract: stopped: {err}\nLines written so far are kept; run the same command "
-              "again to continue.", file=sys.stderr)
+        say(f"stopped: {err}")
+        print("Lines written so far are kept; run the same command again to continue.", file=sys.stderr)
         return 1
-    print(format_summary(summary), file=sys.stderr)
+    except OSError as err:  # the file system: output is a directory, read-only, full disk...
+        say(_file_error(err))
+        return 2
+    for message in summary.job_errors:
+        say(message)
+    print(clean(format_summary(summary)), file=sys.stderr)
     return 0 if summary.ok else 1

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from .._redact import redact
+from .._sdk import http_client
 from ._output import clean
 
 __all__ = ["enable_verbose", "hook_client"]
@@ -100,18 +101,13 @@ async def _on_response_async(response: Any) -> None:
     _log_response(response)
 
 
-def _http_client(client: Any) -> Any:
-    """The SDK client's own HTTP client (the SDK keeps it in a private attribute; the one place we read it)."""
-    return client._client
-
-
 def hook_client(client: Any) -> Any:
     """Add the request/response log to an `openai` client built by this package; returns the client.
 
     An async client's HTTP client awaits its event hooks, so it gets coroutine hooks (a plain function's
     `None` cannot be awaited: every request failed).
     """
-    http = _http_client(client)
+    http = http_client(client)
     hooks = http.event_hooks
     if inspect.iscoroutinefunction(http.send):
         hooks["request"].append(_on_request_async)

@@ -1,8 +1,10 @@
 """Gemini's own features through the openai SDK: `extra_body.google` settings, `extra_content` (thought
-signatures), and content parts for images, audio, video and PDFs from gs:// URIs, URLs, files or bytes."""
+signatures), embedding settings (task type, title, truncation), and content parts for
+images, audio, video and PDFs from gs:// URIs, URLs, files or bytes."""
 
 from __future__ import annotations
 
+from ._embedding import EMBEDDING_TASK_TYPES, EmbeddingTaskType, embedding_extra_body
 from ._extra_body import (
     DEPLOYED_MODEL,
     HarmBlockThreshold,
@@ -44,6 +46,8 @@ from ._multimodal import (
 __all__ = [
     "DEFAULT_MAX_REQUEST_BYTES",
     "DEPLOYED_MODEL",
+    "EMBEDDING_TASK_TYPES",
+    "EmbeddingTaskType",
     "HarmBlockThreshold",
     "HarmCategory",
     "MediaResolution",
@@ -54,6 +58,7 @@ __all__ = [
     "assistant_tool_call",
     "audio_part",
     "detect_mime_type",
+    "embedding_extra_body",
     "file_part",
     "function_response_part",
     "google_extra_body",

@@ -1,7 +1,8 @@
 """The Responses API on Vertex AI, served by Chat Completions (`client.responses`).
 
-See docs/responses.md for the parameter table (mapped / accepted and ignored / refused), the client-side
-store behind `previous_response_id`, and how Gemini thought signatures survive a tool loop.
+The Responses page of the docs (responses.html) has the parameter table (mapped / accepted and ignored /
+refused), the client-side store behind `previous_response_id`, and how Gemini thought signatures survive a tool
+loop.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def __getattr__(name: str) -> object:
     value = getattr(import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
+
+def __dir__() -> list[str]:
+    """The module's names with the lazily loaded public ones, so `dir()`, `help()` and the API reference list them."""
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "DEFAULT_MAX_RESPONSES",

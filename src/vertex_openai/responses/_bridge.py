@@ -38,6 +38,18 @@ def refuse(feature: str, alternative: str) -> typing.NoReturn:
     raise ResponsesNotSupportedError(feature, alternative)
 
 
+_DEFAULT_LIST_LIMIT = 20  # the SDK documents `limit` as 1..100, default 20
+
+
+def _item_id(generated: str, response_id: str, position: int) -> str:
+    """The id an input item without one is listed under (the prefix of `generated`, a digest of where the item
+    is): the same on every call, so `after` / `before` find it again."""
+    from hashlib import sha256
+
+    digest = sha256(f"{response_id}\0{position}".encode()).hexdigest()[:32]
+    return f"{generated.split('_', 1)[0]}_{digest}"
+
+
 def _input_item_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """An input item as `input_items.list` shows it (ids and statuses filled in, string content as parts)."""
     data = dict(item)
@@ -96,19 +108,27 @@ class Bridge:
             refuse(f"GET {path}", "Only responses.input_items.list is bridged.")
         entry = self.store.get(match["id"])
         query = options.get("params") or {}
-        items = [_input_item_view(item) for item in entry.input_items]
+        items = []
+        for position, item in enumerate(entry.input_items):
+            view = _input_item_view(item)
+            if "id" in view and not item.get("id"):  # a generated id: the same one on every call
+                view["id"] = _item_id(view["id"], match["id"], position)
+            items.append(view)
         if query.get("order", "desc") == "desc":
             items.reverse()
-        after = query.get("after")
-        if after:
-            ids = [item.get("id") for item in items]
-            items = items[ids.index(after) + 1:] if after in ids else []
+        ids = [item.get("id") for item in items]
+        after, before = query.get("after"), query.get("before")
+        start = (ids.index(after) + 1 if after in ids else len(ids)) if after else 0
+        end = (ids.index(before) if before in ids else 0) if before else len(ids)
+        window = items[start:max(start, end)]
         limit = query.get("limit")
-        more = isinstance(limit, int) and 0 < limit < len(items)
-        if more:
-            items = items[:limit]
-        return {"object": "list", "data": items, "has_more": more,
-                "first_id": items[0]["id"] if items else None, "last_id": items[-1]["id"] if items else None}
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            limit = _DEFAULT_LIST_LIMIT
+        more = len(window) > limit
+        # `before` alone asks for the page that ends at that item; otherwise pages run forward from `after`
+        page = window[-limit:] if before and not after else window[:limit]
+        return {"object": "list", "data": page, "has_more": more,
+                "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None}
 
     # -- create --------------------------------------------------------------------------------------------
     def plan(self, body: Mapping[str, Any], options: Mapping[str, Any]) -> ChatPlan:

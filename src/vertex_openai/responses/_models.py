@@ -14,7 +14,6 @@ import copy
 import typing
 from typing import Any, cast
 
-from openai._models import construct_type
 from openai.types.responses import (
     Response,
     ResponseFunctionToolCall,
@@ -27,6 +26,8 @@ from openai.types.responses import (
 )
 from openai.types.responses.response_reasoning_item import Summary
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
+
+from .._sdk import construct_type
 
 __all__ = ["event_model", "item_model", "response_model"]
 

@@ -13,9 +13,11 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from .._sdk import RAW_RESPONSE_HEADER, clone_raw_response
+
 __all__ = ["RAW_HEADER", "raw_mode", "translated_raw"]
 
-RAW_HEADER = "X-Stainless-Raw-Response"
+RAW_HEADER = RAW_RESPONSE_HEADER
 _CLASSES: dict[type, type] = {}
 
 
@@ -61,8 +63,7 @@ def _subclass(base: type) -> type:
 
 def translated_raw(chat_raw: Any, translate: Callable[[Any], Any]) -> Any:
     """`chat_raw` (an SDK raw-response object) whose `parse()` returns `translate(chat result)`."""
-    raw: Any = object.__new__(_subclass(type(chat_raw)))
-    raw.__dict__.update(chat_raw.__dict__)
+    raw: Any = clone_raw_response(chat_raw, _subclass(type(chat_raw)))
     raw._bridge_translate = translate
     raw._bridge_done = False
     raw._bridge_value = None

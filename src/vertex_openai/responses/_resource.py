@@ -16,15 +16,24 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import openai
-from openai import NOT_GIVEN
-from openai._base_client import AsyncPaginator, make_request_options
-from openai._models import FinalRequestOptions, construct_type
-from openai._types import NotGiven, Omit
+from openai import NOT_GIVEN, NotGiven
 from openai.resources.responses import AsyncResponses as _SDKAsyncResponses
 from openai.resources.responses import Responses as _SDKResponses
 from openai.resources.responses.input_items import AsyncInputItems as _SDKAsyncInputItems
 from openai.resources.responses.input_items import InputItems as _SDKInputItems
 
+from .._sdk import (
+    Omit,
+    init_event_stream,
+    init_resource,
+    list_options,
+    local_async_paginator,
+    local_list_page,
+    make_request_options,
+    resource_client,
+    route_resource,
+    serve_list_locally,
+)
 from ._bridge import Bridge, refuse
 from ._events import StreamTranslator
 from ._models import event_model, response_model
@@ -89,14 +98,10 @@ class ResponsesEventStream(openai.Stream[Any]):
 
     def __init__(self, chat_stream: Any, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
                  body: Any) -> None:  # the SDK's __init__ would decode SSE; this stream's source is the chat stream
-        self.response = chat_stream.response
-        self._client = chat_stream._client
-        self._cast_to = Any
-        self._options = None
         self._chat_stream = chat_stream
-        self._iterator = self._events(translator, bridge, plan, body)
+        init_event_stream(self, source=chat_stream, iterator=self._vertex_events(translator, bridge, plan, body))
 
-    def _events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan, body: Any) -> Iterator[Any]:
+    def _vertex_events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan, body: Any) -> Iterator[Any]:
         start = translator.start()
         snapshot = response_model(start[0]["response"])
         for event in start:
@@ -117,14 +122,10 @@ class AsyncResponsesEventStream(openai.AsyncStream[Any]):
 
     def __init__(self, chat_stream: Any, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
                  body: Any) -> None:
-        self.response = chat_stream.response
-        self._client = chat_stream._client
-        self._cast_to = Any
-        self._options = None
         self._chat_stream = chat_stream
-        self._iterator = self._events(translator, bridge, plan, body)
+        init_event_stream(self, source=chat_stream, iterator=self._vertex_events(translator, bridge, plan, body))
 
-    async def _events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
+    async def _vertex_events(self, translator: StreamTranslator, bridge: Bridge, plan: ChatPlan,
                       body: Any) -> AsyncIterator[Any]:
         start = translator.start()
         snapshot = response_model(start[0]["response"])
@@ -141,11 +142,12 @@ class AsyncResponsesEventStream(openai.AsyncStream[Any]):
         yield event_model(events[-1], final)
 
 
-def _page(page_cls: Any, data: dict[str, Any], client: Any, model: Any, path: str) -> Any:
-    page: Any = construct_type(type_=page_cls, value=data)
-    page._set_private_attributes(client=client, model=model, options=FinalRequestOptions.construct(method="get",
-                                                                                                    url=path))
-    return page
+def _first_page(bridge: Bridge, path: str, page: Any, model: Any, options: Any, *, is_async: bool) -> Any:
+    """The page `list()` asked for; its next pages (iteration, `get_next_page()`) come from the store too."""
+    _no_raw_store_call(options)
+    params = dict(options.get("params") or {})
+    return local_list_page(page, model, path, params, lambda url, query: bridge.input_items(url, {"params": query}),
+                           is_async=is_async)
 
 
 class InputItems(_SDKInputItems):
@@ -154,20 +156,10 @@ class InputItems(_SDKInputItems):
     def __init__(self, client: Any, bridge: Bridge) -> None:
         super().__init__(client)
         self._bridge = bridge
-        self._get_api_list = self._local_list  # type: ignore[method-assign,assignment]
+        serve_list_locally(self, self._local_list)
 
     def _local_list(self, path: str, *, page: Any, model: Any, options: Any = _NO_OPTIONS, **_: Any) -> Any:
-        _no_raw_store_call(options)
-        return _page(page, self._bridge.input_items(path, options), self._client, model, path)
-
-
-class _LocalPaginator(AsyncPaginator[Any, Any]):
-    def __init__(self, page: Any, *args: Any) -> None:
-        super().__init__(*args)
-        self._local_page = page
-
-    async def _get_page(self) -> Any:
-        return self._local_page
+        return _first_page(self._bridge, path, page, model, options, is_async=False)
 
 
 class AsyncInputItems(_SDKAsyncInputItems):
@@ -176,13 +168,13 @@ class AsyncInputItems(_SDKAsyncInputItems):
     def __init__(self, client: Any, bridge: Bridge) -> None:
         super().__init__(client)
         self._bridge = bridge
-        self._get_api_list = self._local_list  # type: ignore[method-assign,assignment]
+        serve_list_locally(self, self._local_list)
 
     def _local_list(self, path: str, *, page: Any, model: Any, options: Any = _NO_OPTIONS, **_: Any) -> Any:
-        _no_raw_store_call(options)
-        local = _page(page, self._bridge.input_items(path, options), self._client, model, path)
-        return _LocalPaginator(local, self._client, FinalRequestOptions.construct(method="get", url=path), page,
-                               model)
+        local = _first_page(self._bridge, path, page, model, options, is_async=True)
+        params = dict(options.get("params") or {})
+        return local_async_paginator(local, client=resource_client(self), options=list_options(path, params),
+                                     page_cls=page, model=model)
 
 
 class _InputTokensRefused:
@@ -207,11 +199,9 @@ class _BridgedResource:
     _bridge_delete: Any
 
     def __init__(self, client: Any, store: ResponseStore | None = None) -> None:
-        super().__init__(client)  # type: ignore[call-arg]
+        init_resource(self, _BridgedResource, client)
         self._bridge = Bridge(store if store is not None else ResponseStore())
-        self._post = self._bridge_post
-        self._get = self._bridge_get
-        self._delete = self._bridge_delete
+        route_resource(self, post=self._bridge_post, get=self._bridge_get, delete=self._bridge_delete)
 
     @property
     def store(self) -> ResponseStore:
@@ -230,7 +220,7 @@ class Responses(_BridgedResource, _SDKResponses):  # type: ignore[misc]
 
     @cached_property
     def input_items(self) -> InputItems:  # type: ignore[override]
-        return InputItems(self._client, self._bridge)
+        return InputItems(resource_client(self), self._bridge)
 
     if not TYPE_CHECKING:  # type checkers keep the SDK's own overloads
 
@@ -244,7 +234,7 @@ class Responses(_BridgedResource, _SDKResponses):  # type: ignore[misc]
         self._bridge.check_post(path, options)
         body = body or {}
         plan = self._bridge.plan(body, options)
-        completions = self._client.chat.completions
+        completions = resource_client(self).chat.completions
         mode = raw_mode(options)
         if stream:
             chat_stream = completions.create(**_stream_kwargs(plan, options))
@@ -273,7 +263,7 @@ class AsyncResponses(_BridgedResource, _SDKAsyncResponses):  # type: ignore[misc
 
     @cached_property
     def input_items(self) -> AsyncInputItems:  # type: ignore[override]
-        return AsyncInputItems(self._client, self._bridge)
+        return AsyncInputItems(resource_client(self), self._bridge)
 
     if not TYPE_CHECKING:
 
@@ -288,7 +278,7 @@ class AsyncResponses(_BridgedResource, _SDKAsyncResponses):  # type: ignore[misc
         self._bridge.check_post(path, options)
         body = body or {}
         plan = self._bridge.plan(body, options)
-        completions = self._client.chat.completions
+        completions = resource_client(self).chat.completions
         mode = raw_mode(options)
         if stream:
             chat_stream = await completions.create(**_stream_kwargs(plan, options))

@@ -2,13 +2,13 @@
 
 The client adapts every `response_format` json_schema and every strict function tool automatically, and the
 parameters of non-strict function tools for Gemini (`google/`) models on the openapi endpoint, without adding
-strictness (see `schema_adaptation=` on the client). Use these functions directly to see or reuse the result:
+strictness (see `schema_adaptation=` on the client). Use these functions directly to see or reuse the result::
 
     from vertex_openai.structured import adapt_schema, adaptation_notes
     for note in adaptation_notes(MyModel):
         print(note)   # [R9] #/properties/code: ... what changed and where
 
-Rules and their reasons: docs/structured-output.md, "The rules and their sources" (R0–R17). Unsettled
+Rules and their reasons: structured-output.html#the-rules-and-their-sources in the docs (R0–R17). Unsettled
 points are noted where the safe option was chosen.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._sdk import strict_json_schema
 from ._adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
 from ._parse import StructuredOutputError, aparse_with_reask, parse_with_reask, strip_json_fences
 from ._wire import (
@@ -47,9 +48,7 @@ __all__ = [
 
 def strict_schema_for(model: Any) -> dict[str, Any]:
     """The strict JSON schema the openai SDK would send for a pydantic model (before our adaptation)."""
-    from openai.lib._pydantic import to_strict_json_schema
-
-    return to_strict_json_schema(model)
+    return strict_json_schema(model)
 
 
 def adaptation_notes(

@@ -67,7 +67,8 @@ def adapt_schema(
     max_recursion_depth: int = 3,
     notes: list[AdaptationNote] | None = None,
 ) -> dict[str, Any]:
-    """Return a Gemini-safe copy of `schema` (the rules in docs/structured-output.md); append what changed to `notes`.
+    """Return a Gemini-safe copy of `schema` (the rules: structured-output.html in the docs); append what changed to
+    `notes`.
 
     Raises SchemaAdaptationError, naming the JSON pointer, when the schema cannot be expressed.
     """

@@ -48,7 +48,8 @@ class StructuredOutputError(ValueError):
 
 
 def strip_json_fences(text: str) -> str:
-    """Text without surrounding whitespace and without one enclosing ```/```json fence."""
+    """Text without surrounding whitespace and without one enclosing Markdown code fence (with or without a
+    language tag such as `json`)."""
     stripped = text.strip()
     match = _FENCE.match(stripped)
     return match.group("body").strip() if match else stripped

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from .._sdk import pydantic_function_tool
 from ._adapt import AdaptationNote, Profile, SchemaAdaptationError, Target, adapt_schema
 
 __all__ = [
@@ -86,9 +87,7 @@ def adapt_tool(tool: Mapping[str, Any], **kw: Any) -> dict[str, Any]:
     )}
     model = getattr(function, "model", None)
     if model is not None:
-        from openai.lib._tools import PydanticFunctionTool
-
-        new_function = PydanticFunctionTool(new_function, model)  # type: ignore[arg-type]
+        new_function = pydantic_function_tool(new_function, model)
     return {**tool, "function": new_function}
 
 

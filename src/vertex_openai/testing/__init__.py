@@ -27,6 +27,11 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The module's names with the lazily loaded public ones, so `dir()`, `help()` and the API reference list them."""
+    return sorted(set(globals()) | set(__all__))
+
+
 __all__ = [
     "EMAIL_PLACEHOLDER",
     "LOCATION_PLACEHOLDER",

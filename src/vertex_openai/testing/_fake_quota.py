@@ -101,7 +101,7 @@ class QuotaFakeVertex(FakeVertex):
 
     def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
         fault, reply, number = super()._record(request)
-        if fault is None and request.path.endswith("/chat/completions"):
+        if fault is None and request.path.endswith(("/chat/completions", ":predict")):
             fault = self._verdict()
             if fault is None and self.latency:
                 time.sleep(self.latency)

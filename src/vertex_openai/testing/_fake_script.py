@@ -56,6 +56,9 @@ class Reply:
 
 @dataclass
 class RecordedRequest:
+    """One request the fake received (`FakeVertex.requests`): method, path without the query, headers, raw body,
+    and whether it carried a token the fake accepts."""
+
     method: str
     path: str
     headers: dict[str, str]

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from ._fake_credentials import FakeCredentials
+from ._fake_embeddings import NATIVE_EMBED_PATH, embedding_reply
 from ._fake_replies import chunk_bodies, completion_body, html_not_found, last_user_text, tool_call_reply, with_thoughts
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
 from ._fake_signatures import signature_rejection, with_signatures
@@ -154,6 +155,11 @@ class FakeVertex(LoopbackFake):
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
+    @property
+    def embed_requests(self) -> list[RecordedRequest]:
+        """Requests to the native text-embedding method (`…/publishers/google/models/{model}:predict`)."""
+        return [r for r in self.requests if r.path.endswith(":predict")]
+
     # -- internals used by the handler -------------------------------------------------------------
     def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
         with self._lock:
@@ -272,7 +278,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         match = _PATH.match(recorded.path)
         if not match:
-            self._not_found(recorded.path)
+            native = NATIVE_EMBED_PATH.match(recorded.path)
+            if native is not None:
+                self._embed(native, raw)
+            else:
+                self._not_found(recorded.path)
             return
         try:
             body = json.loads(raw or b"{}")
@@ -309,6 +319,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, _dumps(completion_body(body, reply, completion_id)))
 
     # -- answers -------------------------------------------------------------------------------------
+    def _embed(self, match: re.Match[str], raw: bytes) -> None:
+        """Google's native text-embedding method, with its documented limits (see _fake_embeddings)."""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+            return
+        resource = (f"projects/{match['project']}/locations/{match['location']}/publishers/google/models/"
+                    f"{match['model']}")
+        status, answer = embedding_reply(match["model"], resource, body)
+        if status != 200:
+            # The native method wraps its error in an object, not in a list as the OpenAI-compatible layer does.
+            self._send(status, _dumps(google_error_body(status, *answer)[0]))
+            return
+        self._send(200, _dumps(answer))
+
     def _play_fault(self, fault: Fault, number: int) -> None:
         if fault.delay:
             time.sleep(fault.delay)

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: any free port)")
     serve.add_argument("--script", metavar="FILE",
                        help='JSON list of steps played in order: {"reply": {...}} or {"fault": {...}} '
-                       "(see docs/testing.md); then the default echo")
+                       "(see testing.html#the-script-file in the docs); then the default echo")
     serve.add_argument("--token", help="the token the fake accepts (default: a random one, printed)")
     serve.add_argument("--project", default="fake-project", help="project in the printed base URL")
     serve.add_argument("--location", default="global", help="location in the printed base URL")
@@ -59,6 +59,7 @@ def _announce(fake: FakeVertex, token: str, steps: int, out: TextIO) -> None:
         f"Fake Vertex AI listening on {fake.origin} (loopback only). Ctrl-C stops it.",
         f"Scripted steps queued: {steps}; after them it echoes the last user message." if steps else
         "It echoes the last user message ('You said: ...'); --script FILE queues scripted replies and faults.",
+        "Google's embedding models (gemini-embedding-001, text-embedding-005, ...) get deterministic vectors.",
         "",
         "Use it from any shell (fake mode: only this token is sent, Google credentials are never loaded):",
         f"export {FAKE_BASE_URL_ENV}={fake.base_url}",

@@ -136,7 +136,9 @@ def _path_hint(url: str) -> str | None:
         return None
     if path.endswith("/embeddings"):
         return ("Vertex AI serves /embeddings on endpoints/openapi only for some models (MaaS embedding models); "
-                "for Gemini embeddings use the google-genai SDK (`client.models.embed_content(...)`).")
+                "Google's embedding models (gemini-embedding-001, text-embedding-005, "
+                "text-multilingual-embedding-002) work through embeddings.create on a client for endpoints/openapi, "
+                "which sends them to Vertex AI's native method.")
     match = _ENDPOINT_PATH.search(path)
     suffix = match.group(1) if match else path
     return (f"this server does not serve {suffix}: Vertex AI's OpenAI-compatible endpoint serves /chat/completions "

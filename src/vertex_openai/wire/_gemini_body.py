@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from openai._types import Omit
-
 from .._config import VertexConfig
+from .._sdk import Omit
 from ..gemini._limits import DEFAULT_MAX_REQUEST_BYTES, RequestTooLargeError
 from ._response import original_tool_call_id
 

@@ -5,7 +5,8 @@ outside any `data:` line, e.g. `499 CANCELLED`) would end a stream as if it were
 hands a list-wrapped error to the parser as data, and lets a cut connection escape as a raw
 `httpx` exception on openai 1.x. This decoder parses each event's JSON once (the SDK reuses it), turns
 every error shape into `openai.APIError` with Google's message, and transport failures into
-`APIConnectionError` / `APITimeoutError`, on every supported openai version.
+`APIConnectionError` / `APITimeoutError`, on every supported openai version. Each error carries the streamed
+request (given by the client when the SDK builds the stream), without credentials.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import openai
-from openai._streaming import ServerSentEvent, SSEDecoder
 
 from .._redact import redact
+from .._sdk import ServerSentEvent, SSEDecoder, api_error, connection_error, placeholder_request, timeout_error
 from ._errors import google_error
 
 __all__ = ["VertexSSEDecoder"]
@@ -34,37 +35,41 @@ class _ParsedEvent(ServerSentEvent):
         return self._parsed
 
 
-def _stream_error(error: dict[str, Any]) -> openai.APIError:
+# The request an error names when the decoder was built outside an SDK stream (tests, direct use).
+_UNKNOWN_URL = "https://aiplatform.googleapis.com/"
+
+
+def _stream_error(error: dict[str, Any], request: Any) -> openai.APIError:
     status = error.get("status")
     message = error.get("message") or "the stream was ended by an error"
     detail = ": ".join(str(p) for p in (status, message) if p)
-    exc = openai.APIError(f"Vertex AI ended the stream with an error: {redact(detail)}", None, body=error)  # type: ignore[arg-type]
+    exc = api_error(f"Vertex AI ended the stream with an error: {redact(detail)}", request, body=error)
     if isinstance(status, str):
         exc.code = status
     return exc
 
 
-def _transport_error(err: BaseException) -> openai.APIError | None:
+def _transport_error(err: BaseException, streamed: Any) -> openai.APIError | None:
     module = type(err).__module__.split(".")[0]
     if module not in ("httpx", "httpx2", "httpcore"):
         return None
-    try:
-        request = err.request  # type: ignore[attr-defined]
-    except (AttributeError, RuntimeError):
-        request = None
     if "Timeout" in type(err).__name__:
-        return openai.APITimeoutError(request=request)
-    return openai.APIConnectionError(
-        message=f"Connection lost while streaming from Vertex AI: {type(err).__name__}: {err}", request=request
-    )
+        return timeout_error(streamed)
+    return connection_error(f"Connection lost while streaming from Vertex AI: {type(err).__name__}: {err}", streamed)
 
 
 class VertexSSEDecoder(SSEDecoder):
+    """The SDK's SSE decoder, made to raise Google's mid-stream errors as `openai.APIError` for `request`."""
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__()
+        self.request = request if request is not None else placeholder_request("POST", _UNKNOWN_URL)
+
     def decode(self, line: str) -> ServerSentEvent | None:
         if line and line[0] in "{[":  # not an SSE field: Google writes error objects as bare JSON lines
             error = google_error(line)  # None when unparseable: then dropped, as the SDK drops non-field lines
             if error is not None:
-                raise _stream_error(error)
+                raise _stream_error(error, self.request)
         sse = super().decode(line)
         if sse is None:  # a field line: the event is not complete yet
             return None
@@ -74,14 +79,14 @@ class VertexSSEDecoder(SSEDecoder):
         try:
             parsed = json.loads(data)
         except (ValueError, RecursionError):
-            raise openai.APIError(
-                f"Vertex AI sent a malformed stream event (not JSON): {redact(data[:200])!r}", None, body=data  # type: ignore[arg-type]
+            raise api_error(
+                f"Vertex AI sent a malformed stream event (not JSON): {redact(data[:200])!r}", self.request, body=data
             ) from None
         # a chunk is a dict without "error": google_error (isinstance checks against ABCs) has nothing to find
         if type(parsed) is not dict or "error" in parsed:
             error = google_error(parsed)
             if error is not None:
-                raise _stream_error(error)
+                raise _stream_error(error, self.request)
         if type(sse) is ServerSentEvent:
             # the same object, now answering json() with the parse above: no second event built per chunk
             sse.__class__ = _ParsedEvent
@@ -93,7 +98,7 @@ class VertexSSEDecoder(SSEDecoder):
         try:
             yield from super().iter_bytes(iterator)
         except Exception as err:
-            converted = _transport_error(err)
+            converted = _transport_error(err, self.request)
             if converted is None:
                 raise
             raise converted from err
@@ -103,7 +108,7 @@ class VertexSSEDecoder(SSEDecoder):
             async for sse in super().aiter_bytes(iterator):
                 yield sse
         except Exception as err:
-            converted = _transport_error(err)
+            converted = _transport_error(err, self.request)
             if converted is None:
                 raise
             raise converted from err
