@@ -323,7 +323,7 @@ class LocalRunner:
                 completion = await self._call(parse, messages)
             except openai.RateLimitError as err:
                 delay = retry_delay_of(err)
-                await give_back(throttled=True, retry_delay=delay, success=False)
+                await give_back(throttled=True, retry_delay=delay, success=False, latency=time.monotonic() - sent)
                 if attempt >= self.max_attempts:
                     self._fail(item, "rate_limited", str(err), status=429, attempts=attempt)
                     return
@@ -444,4 +444,5 @@ class LocalRunner:
             self.summary.elapsed = time.monotonic() - started
             self.summary.throttled = self.limit.stats.throttled
             self.summary.final_concurrency = self.limit.limit
+            self.summary.quota_rate = self.limit.stats.quota_rate
         return self.summary
