@@ -157,6 +157,7 @@ def _count_lines(path: Path) -> int:
         return 0
 
 
+@pytest.mark.once  # a stress run of many processes: `make test` runs it, the other jobs skip it
 def test_sigkill_at_random_moments_then_resume_gives_every_id_exactly_once(tmp_path: Path) -> None:
     count = 3000
     items = _write_items(tmp_path / "chunks.jsonl", count)
@@ -196,6 +197,7 @@ def _local_args(items: Path, out: Path, *extra: str) -> list[str]:
             "--no-progress", *extra]
 
 
+@pytest.mark.once  # a stress run of many processes: `make test` runs it, the other jobs skip it
 def test_local_engine_sigkill_at_random_moments_then_resume_gives_every_id_exactly_once(tmp_path: Path) -> None:
     count = 300
     items = _write_items(tmp_path / "chunks.jsonl", count)
