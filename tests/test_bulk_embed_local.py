@@ -223,3 +223,18 @@ def test_the_input_file_is_never_taken_as_the_output(client: Any, fake: FakeVert
     with pytest.raises(ValueError, match="not a result line"):  # an input-shaped file is not appended to
         embed(client, str(source), model="text-embedding-005", output=other, progress=False)
     assert not fake.embed_requests
+
+
+def test_a_rate_quota_is_learned_and_every_item_still_gets_one_line(tmp_path: Path) -> None:
+    from vertex_openai.bulk import format_embed_summary
+    from vertex_openai.testing import QuotaFakeVertex
+
+    with QuotaFakeVertex(rate=20, window=0.5, latency=0.02) as fake:
+        client = OpenAI(project="fake-project", base_url=fake.base_url, credentials=fake.credentials())
+        summary = embed(client, _items(60), model="gemini-embedding-001", output=tmp_path / "o.jsonl", dimensions=4,
+                        concurrency=16, initial_concurrency=16, progress=False)
+        throttled = fake.throttled
+    assert summary.ok and summary.succeeded == 60 and len(_lines(tmp_path / "o.jsonl")) == 60
+    assert summary.throttled == throttled > 0  # the runner saw every 429 (the client's own retries are off)
+    assert summary.quota_rate is not None  # the capacity control learned the quota's rate from its RetryInfo
+    assert "quota learned from its 429s" in format_embed_summary(summary)

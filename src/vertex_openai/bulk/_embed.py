@@ -225,6 +225,9 @@ def format_embed_summary(summary: ExtractSummary) -> str:
              f"in {summary.elapsed:.1f} s ({summary.prompt_tokens:,} tokens)"]
     if summary.throttled:
         lines.append(f"429 answers: {summary.throttled} (concurrency settled at {summary.final_concurrency:.0f})")
+        if summary.quota_rate:
+            lines.append(f"quota learned from its 429s: about {summary.quota_rate:.1f} requests/s; "
+                         "requests were paced just below it")
     if summary.repaired_bytes:
         lines.append(f"repaired a torn last line in the output ({summary.repaired_bytes} bytes cut)")
     if summary.failed:

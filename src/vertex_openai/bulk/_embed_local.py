@@ -137,7 +137,8 @@ class EmbedRunner:
                 response = await self._call(create, texts)
             except openai.RateLimitError as err:
                 delay = retry_delay_of(err)
-                await self.limit.release(epoch, throttled=True, retry_delay=delay, success=False)
+                await self.limit.release(epoch, throttled=True, retry_delay=delay, success=False,
+                                         latency=time.monotonic() - sent)
                 if attempt >= self.max_attempts:
                     self._fail(group, "rate_limited", str(err), 429)
                     return
@@ -237,4 +238,5 @@ class EmbedRunner:
             self.summary.elapsed = time.monotonic() - started
             self.summary.throttled = self.limit.stats.throttled
             self.summary.final_concurrency = self.limit.limit
+            self.summary.quota_rate = self.limit.stats.quota_rate
         return self.summary
