@@ -1,12 +1,13 @@
 """Bulk extraction: adaptive concurrency against quota fakes, cost per item, and kill-and-resume.
 
 The quota fake (`QuotaFakeVertex`, constructed from Google's documented 429 shape) runs in a child
-process so its Python work does not compete with the client for one GIL. Four measurements:
+process so its Python work does not compete with the client for one GIL. Five measurements:
 (a) a per-second quota answering 429 + RetryInfo above `rate` requests/s: vertex-openai's bulk runner
 beside a fixed-concurrency loop with the SDK's own retries (what users write today);
 (b) shared-capacity storms, random 429s without RetryInfo for `storm` of every `period` seconds;
 (c) client CPU and memory per item over `--items` items with no quota;
-(d) a run killed with SIGKILL at random points and resumed until done.
+(d) a run killed with SIGKILL at random points and resumed until done;
+(e) shared-capacity storms with no quota: the calm-period rate beside the rate with storms.
 """
 
 from __future__ import annotations
@@ -181,10 +182,10 @@ _HEADERS = ["runner", "concurrency", "sustained items/s", "of ceiling", "overall
 
 
 def quota_table(child: QuotaChild, rate: float, seconds: float, latency: float, fixed: int, ceiling: int,
-                workdir: Path) -> str:
+                workdir: Path, runs: int = 1) -> str:
     count = int(rate * seconds)
     rows = []
-    for name in ("vertex-openai bulk", "fixed-concurrency loop"):
+    for name in ["vertex-openai bulk"] * runs + ["fixed-concurrency loop"]:
         child.configure(rate=rate, window=1.0, burst=None, latency=latency, storm_period=0.0, storm_length=0.0,
                         storm_429=0.0, calm_429=0.0)
         if name.startswith("vertex"):
@@ -214,6 +215,42 @@ def storm_table(child: QuotaChild, seconds: float, latency: float, fixed: int, c
             f"quota {capacity:.0f} requests/s; {latency * 1000:.0f} ms per answer; {count} items. Goal: every item "
             "done, no collapse (sustained items/s near the quota x 3/4, the share of time without storms).")
     return head + "\n\n" + table(_HEADERS, rows)
+
+
+def calm_storm_table(child: QuotaChild, seconds: float, latency: float, ceiling: int, workdir: Path,
+                     runs: int = 1) -> str:
+    """Shared-capacity storms with no quota at all: how much of the calm-period throughput survives.
+
+    Answers take `latency` (1 s by default), so the calm level needs many requests in flight (as many as
+    the client can turn around per second): a limit held low after the storms shows as lost throughput
+    even when the client's CPU is the bottleneck of a loaded machine.
+    """
+    rows = []
+    calm_rate = 0.0
+    settings = [("calm (no storms)", 0.0, 0.0, 0.0), ("storms 1 s of every 4 s", 4.0, 1.0, 0.7),
+                ("storms 3 s of every 6 s", 6.0, 3.0, 0.7)]
+    for name, period, length, share in settings:
+        for _ in range(runs if period == 4.0 else 1):
+            child.configure(rate=None, latency=latency, storm_period=period, storm_length=length, storm_429=share,
+                            calm_429=0.01 if period else 0.0)
+            count = int(max(calm_rate, 10.0) * seconds) if period else int(60 * seconds)
+            result = asyncio.run(_ours(child.base_url, count, ceiling, workdir / f"calm-{time.time_ns()}.jsonl"))
+            stats = child.stats()
+            requests = stats["admitted"] + stats["throttled"]
+            if not period:
+                calm_rate = result["sustained"]
+            calm_time = 1.0 - (length / period if period else 0.0)
+            rows.append([name, result["concurrency"], f"{result['sustained']:.1f}",
+                         f"{result['sustained'] / calm_rate:.0%}" if calm_rate else "n/a",
+                         f"{result['sustained'] / (calm_rate * calm_time):.0%}" if calm_rate else "n/a",
+                         f"{stats['throttled'] / requests:.1%}" if requests else "n/a", result["failed"],
+                         f"{result['seconds']:.1f}"])
+    head = (f"(e) shared-capacity storms without a quota: 70% of requests get 429 (no RetryInfo) while a storm is "
+            f"on, 1% otherwise; no rate limit; {latency * 1000:.0f} ms per answer; concurrency ceiling {ceiling}. "
+            "Goal: the calm periods run at the calm-period level (\"of calm share\" near 100%: sustained items/s "
+            "over the calm run's rate times the share of time without storms).")
+    return head + "\n\n" + table(["run", "concurrency", "sustained items/s", "of calm rate", "of calm share",
+                                   "429 share", "failed", "seconds"], rows)
 
 
 def cost_table(child: QuotaChild, items: int, workdir: Path) -> str:
@@ -283,19 +320,22 @@ def kill_table(child: QuotaChild, items: int, workdir: Path, seed: int = 7) -> s
 
 
 def run(rate: float = 40.0, seconds: float = 15.0, latency: float = 0.25, fixed: int = 32, ceiling: int = 64,
-        items: int = 2000, kill_items: int = 300, parts: str = "abcd") -> str:
-    """The four tables (a)-(d), or the ones named in `parts`."""
+        items: int = 2000, kill_items: int = 300, parts: str = "abcde", runs: int = 1,
+        storm_latency: float = 1.0) -> str:
+    """The tables (a)-(e), or the ones named in `parts`; `runs` repeats our rows of (a) and (e)."""
     sections = []
     with quota_child() as child, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         if "a" in parts:
-            sections.append(quota_table(child, rate, seconds, latency, fixed, ceiling, workdir))
+            sections.append(quota_table(child, rate, seconds, latency, fixed, ceiling, workdir, runs))
         if "b" in parts:
             sections.append(storm_table(child, seconds, latency, fixed, ceiling, workdir, capacity=rate))
         if "c" in parts:
             sections.append(cost_table(child, items, workdir))
         if "d" in parts:
             sections.append(kill_table(child, kill_items, workdir))
+        if "e" in parts:
+            sections.append(calm_storm_table(child, seconds, storm_latency, ceiling, workdir, runs))
     return "### Bulk extraction\n\n" + "\n\n".join(sections)
 
 
@@ -307,10 +347,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixed", type=int, default=32, help="concurrency of the fixed loop (default 32)")
     parser.add_argument("--items", type=int, default=2000, help="items for the cost-per-item run (default 2000)")
     parser.add_argument("--kill-items", type=int, default=300, help="items for the kill-and-resume run")
-    parser.add_argument("--parts", default="abcd", help="which tables, e.g. 'ad' (default all)")
+    parser.add_argument("--parts", default="abcde", help="which tables, e.g. 'ad' (default all)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat our runs of (a) and (e) this many times")
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    print(run(args.rate, args.seconds, args.latency, args.fixed, 64, args.items, args.kill_items, args.parts))
+    print(run(args.rate, args.seconds, args.latency, args.fixed, 64, args.items, args.kill_items, args.parts,
+              args.runs))
     return 0
 
 

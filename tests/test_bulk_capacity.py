@@ -85,10 +85,11 @@ def test_after_a_storm_of_cuts_the_limit_climbs_back_to_where_it_was(monkeypatch
         first = await limit.acquire()
         await limit.release(first, latency=0.25)  # round trip 0.25 s, still in slow start
         limit.limit = 20.0
-        for _ in range(4):  # a 1 s storm: one cut per round trip
+        for _ in range(4):  # a 1 s storm, most answers 429s: one cut per round trip
             clock[0] += 0.3
-            epoch = await limit.acquire()
-            await limit.release(epoch, throttled=True)
+            epochs = [await limit.acquire() for _ in range(min(5, int(limit.limit)))]
+            for epoch in epochs:
+                await limit.release(epoch, throttled=True)
         assert limit.stats.decreases == 4
         assert limit.limit < 6
         epochs = [await limit.acquire() for _ in range(int(limit.limit))]
@@ -189,3 +190,132 @@ def test_quota_is_held_with_a_fraction_of_a_fixed_loops_429s(tmp_path: Path) -> 
     share = ours["throttled"] / (ours["throttled"] + ours["admitted"])
     fixed_share = fixed["throttled"] / (fixed["throttled"] + fixed["admitted"])
     assert share < fixed_share / 3, (ours, fixed)
+
+
+def test_a_lone_shared_capacity_429_among_many_successes_is_noise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1% of 429s in calm weather must not cut the limit again and again (it held 4-11 where 30+ fit)."""
+    clock = [1000.0]
+    monkeypatch.setattr("vertex_openai.bulk._capacity.time.monotonic", lambda: clock[0])
+
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=30)
+        first = await limit.acquire()
+        await limit.release(first, latency=0.25)
+        limit._slow_start = False
+        for round_trip in range(20):  # 20 round trips of 30 answers each, one of them a 429 every other trip
+            clock[0] += 0.25
+            epochs = [await limit.acquire() for _ in range(30)]
+            for n, epoch in enumerate(epochs):
+                await limit.release(epoch, throttled=(n == 7 and round_trip % 2 == 0), latency=0.25)
+        assert limit.stats.throttled == 10 and limit.stats.decreases == 0
+        assert limit.limit >= 30
+
+    asyncio.run(scenario())
+
+
+def test_storms_do_not_ratchet_the_remembered_level_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storm after storm, the limit returns to its calm level within a few round trips of each."""
+    clock = [1000.0]
+    monkeypatch.setattr("vertex_openai.bulk._capacity.time.monotonic", lambda: clock[0])
+
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=30)
+        first = await limit.acquire()
+        await limit.release(first, latency=0.25)
+        limit._slow_start = False
+        limit.limit = 30.0
+        for storm in range(3):
+            for _ in range(4):  # a storm of four round trips, 70% 429s
+                clock[0] += 0.3
+                epochs = [await limit.acquire() for _ in range(int(limit.limit))]
+                for n, epoch in enumerate(epochs):
+                    await limit.release(epoch, throttled=n % 10 < 7, latency=0.25)
+            assert limit.limit < 12
+            epochs = [await limit.acquire() for _ in range(int(limit.limit))]
+            for _ in range(5):  # five calm round trips with the window kept full
+                clock[0] += 0.25
+                for _ in range(len(epochs)):
+                    await limit.release(epochs.pop(0), latency=0.25)
+                    while limit.in_flight < int(limit.limit):
+                        epochs.append(await limit.acquire())
+            for epoch in epochs:
+                await limit.release(epoch, latency=0.25)
+            assert limit.limit >= 26, f"back only to {limit.limit:.1f} of 30 after storm {storm}"
+
+    asyncio.run(scenario())
+
+
+def test_pacing_is_learned_from_the_quota_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two RetryInfo 429s a window apart and the requests admitted between them give the quota's rate."""
+    clock = [1000.0]
+    monkeypatch.setattr("vertex_openai.bulk._capacity.time.monotonic", lambda: clock[0])
+
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=16)
+        epoch = await limit.acquire()
+        clock[0] = 1000.6
+        await limit.release(epoch, throttled=True, retry_delay=0.4)  # the window reopens at 1001.0
+        assert limit.pace is None and limit.limit == pytest.approx(12.8)  # not learned yet: cut by 0.8
+        limit.limit = 64.0  # room for all of the window's requests at once
+        in_flight = []
+        for n in range(40):  # 40 requests started in the window [1001, 1002) and admitted
+            clock[0] = 1001.0 + n * 0.024
+            in_flight.append(await limit.acquire())
+            if n >= 10:  # answers take 0.24 s: the last 10 are still in flight when the 429 comes
+                await limit.release(in_flight.pop(0), latency=0.24)
+        clock[0] = 1001.946
+        late, later = await limit.acquire(), await limit.acquire()
+        clock[0] = 1001.97
+        limited = limit.limit
+        # The 429 for the request sent at 1001.946: the next window reopens at 1002.0.
+        await limit.release(late, throttled=True, retry_delay=0.03, latency=0.024)
+        assert limit.stats.quota_rate == pytest.approx(40.0)
+        assert limit.pace == pytest.approx(0.97 * 40.0)
+        assert limit.limit == limited  # learned: the pacing holds the quota, the concurrency is not cut
+        clock[0] = 1001.98  # a 429 of the same window (about the same reopening time) teaches nothing new
+        await limit.release(later, throttled=True, retry_delay=0.02, latency=0.034)
+        assert limit.pace == pytest.approx(0.97 * 40.0) and limit._window_open == pytest.approx(1002.0)
+        for epoch in in_flight:
+            await limit.release(epoch, latency=0.24)
+        clock[0] = 1002.02  # after the pause
+        await limit.acquire()
+        assert limit._next_start == pytest.approx(1002.02 + 1 / (0.97 * 40.0))  # starts are spaced at the pace
+
+    asyncio.run(scenario())
+
+
+def test_the_summary_names_the_learned_quota() -> None:
+    from vertex_openai.bulk import ExtractSummary, format_summary
+
+    text = format_summary(ExtractSummary(output="o.jsonl", throttled=3, final_concurrency=9, quota_rate=39.64))
+    assert "429 answers: 3 (concurrency settled at 9)" in text
+    assert "quota learned from its 429s: about 39.6 requests/s" in text
+    assert "quota learned" not in format_summary(ExtractSummary(output="o.jsonl", throttled=3))
+
+
+def test_a_storm_that_ends_slow_start_early_does_not_cap_the_calm_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A storm that hits at 8 in flight says nothing of what calm weather carries: the limit looks further up
+    by a quarter per round trip, not by one request per round trip (it stayed at 4-11 where 30+ fit)."""
+    clock = [1000.0]
+    monkeypatch.setattr("vertex_openai.bulk._capacity.time.monotonic", lambda: clock[0])
+
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=8)
+        first = await limit.acquire()
+        await limit.release(first, latency=0.25)
+        limit.limit = 8.0
+        clock[0] += 0.3
+        epochs = [await limit.acquire() for _ in range(8)]
+        for n, epoch in enumerate(epochs):
+            await limit.release(epoch, throttled=n < 6, latency=0.25)
+        assert limit.stats.decreases == 1 and limit.limit == 4.0
+        epochs = [await limit.acquire() for _ in range(int(limit.limit))]
+        for _ in range(10):  # ten calm round trips with the window kept full
+            clock[0] += 0.25
+            for _ in range(len(epochs)):
+                await limit.release(epochs.pop(0), latency=0.25)
+                while limit.in_flight < int(limit.limit):
+                    epochs.append(await limit.acquire())
+        assert limit.limit >= 30, f"only {limit.limit:.1f} after ten calm round trips"
+
+    asyncio.run(scenario())

@@ -74,6 +74,12 @@ def _id_of(fields: Mapping[str, Any], id_field: str, where: str) -> str:
     text = str(value)
     if not text.strip():
         raise BulkInputError(f"{where}: the id {id_field!r} is empty")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (e.g. from a "\ud800" JSON escape) cannot be written out
+            raise BulkInputError(f"{where}: the id {id_field!r} ({text!r}) holds a lone surrogate, which is not "
+                                 "text UTF-8 can encode; fix the id in the input") from None
     return text
 
 

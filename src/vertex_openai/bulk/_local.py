@@ -6,7 +6,9 @@ exponential backoff and full jitter, a RetryInfo delay taking precedence; perman
 are recorded once. A reply that does not validate is recorded with its raw text, after one re-ask with
 pydantic's errors if `reask=True`. 401, 403 and 404 mean the set-up is wrong for every item: the run
 stops (`BulkAbortedError`) and nothing is recorded for the item, so a rerun picks it up.
-A sync client is driven from a thread pool sized to the concurrency ceiling.
+A sync client is driven from a pool of daemon threads sized to the concurrency ceiling: after an abort,
+the process exits without waiting for the blocking requests still in flight (a `ThreadPoolExecutor`'s
+threads are joined at interpreter exit, which waited up to the request timeout).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
+import queue
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 import pydantic
@@ -33,6 +38,7 @@ from ._summary import BulkAbortedError, ExtractSummary
 
 __all__ = ["LocalRunner", "retry_delay_of"]
 
+_T = TypeVar("_T")
 _TRANSIENT_STATUS = frozenset({408, 409, 500, 502, 503, 504})
 _FATAL_STATUS = frozenset({401, 403, 404})
 
@@ -69,6 +75,32 @@ def _raw_text(completion: Any) -> str | None:
     return None
 
 
+class _MalformedReply(Exception):
+    """A 200 whose body is not a JSON object: retried like a malformed body."""
+
+
+def _check_object_body(response: Any) -> None:
+    """Refuse a 200 that is not a JSON object (a proxy's HTML page, `[]`) before the SDK parses it: the SDK
+    hands such a body back as text or as a list, and `parse()` then fails inside with an AttributeError."""
+    content_type = str(response.headers.get("content-type", ""))
+    start = response.content.lstrip()[:1]
+    if "json" not in content_type.lower() or start != b"{":
+        shown = content_type.split(";", 1)[0] or "no content type"
+        raise _MalformedReply(f"the reply is not a chat completion (HTTP {response.status_code}, {shown}, "
+                              f"body starting {response.content[:40]!r}); retried as a malformed reply")
+
+
+def _first_message(completion: Any) -> Any:
+    """The first choice's message of an SDK chat completion; None for anything else the SDK handed back (it
+    returns a 200's body as text when it is not JSON, and a JSON list or string as is)."""
+    if not isinstance(completion, pydantic.BaseModel):
+        return None
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        return None
+    return getattr(choices[0], "message", None)
+
+
 def _reask(messages: list[dict[str, Any]], err: StructuredOutputError) -> list[dict[str, Any]]:
     problems = "\n".join(f"- {'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in err.errors)
     return [
@@ -77,6 +109,87 @@ def _reask(messages: list[dict[str, Any]], err: StructuredOutputError) -> list[d
         {"role": "user", "content": "That JSON does not match the required schema:\n"
          f"{problems or str(err.__cause__)}\nReply again with corrected JSON only."},
     ]
+
+
+class _DaemonThreads(Executor):
+    """An executor on daemon threads (at most `size`), for a sync client's blocking calls.
+
+    Unlike `ThreadPoolExecutor`, whose workers the interpreter joins at exit, nothing here delays the end
+    of the process: once the run has stopped, requests still in flight are abandoned with their threads.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future: Future[_T] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the bulk runner's threads are shut down")
+            self._jobs.put((future, partial(fn, *args, **kwargs)))
+            if self._idle == 0 and len(self._threads) < self._size:
+                thread = threading.Thread(target=self._work, name=f"vertex-openai-bulk-{len(self._threads)}",
+                                          daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._idle -= 1 if self._idle else 0
+        return future
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, call = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = call()
+                except BaseException as err:  # handed to the waiting coroutine, as ThreadPoolExecutor does
+                    future.set_exception(err)
+                else:
+                    future.set_result(result)
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            threads = list(self._threads)
+        if cancel_futures:
+            while True:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    job[0].cancel()
+        for _ in threads:
+            self._jobs.put(None)
+        if wait:
+            for thread in threads:
+                thread.join()
+
+
+class _Slot:
+    """One item's concurrency slot: taken and given back through here, so it is given back at most once."""
+
+    def __init__(self, limit: AdaptiveLimit, epoch: int) -> None:
+        self.limit, self.epoch, self.held = limit, epoch, True
+
+    async def take(self) -> None:
+        self.epoch = await self.limit.acquire()
+        self.held = True
+
+    async def give_back(self, **how: Any) -> None:
+        if self.held:
+            self.held = False
+            await self.limit.release(self.epoch, **how)
 
 
 class LocalRunner:
@@ -115,12 +228,15 @@ class LocalRunner:
         self.backoff_cap = backoff_cap
         self.max_items = max_items
         self.summary = ExtractSummary(output=str(writer.path), repaired_bytes=writer.repaired_bytes)
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: _DaemonThreads | None = None
 
     # -- calling the model ---------------------------------------------------------------------------
     def _parse_method(self) -> Callable[..., Any]:
+        """`parse()` through `with_raw_response`, so the runner sees the body before the SDK parses it."""
         completions = self.client.chat.completions
-        method: Callable[..., Any] = getattr(completions, "parse", None) or self.client.beta.chat.completions.parse
+        if getattr(completions, "parse", None) is None:  # openai releases that kept parse() under beta
+            completions = self.client.beta.chat.completions
+        method: Callable[..., Any] = completions.with_raw_response.parse
         return method
 
     async def _call(self, parse: Callable[..., Any], messages: list[dict[str, Any]]) -> Any:
@@ -128,10 +244,16 @@ class LocalRunner:
                   "response_format": self.response_format}
         self.summary.requests += 1
         if inspect.iscoroutinefunction(parse):
-            return await parse(**kwargs)
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.limit.ceiling, thread_name_prefix="vertex-openai-bulk")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, partial(parse, **kwargs))
+            raw = await parse(**kwargs)
+        else:
+            if self._executor is None:
+                self._executor = _DaemonThreads(self.limit.ceiling)
+            raw = await asyncio.get_running_loop().run_in_executor(self._executor, partial(parse, **kwargs))
+        _check_object_body(raw.http_response)
+        try:
+            return raw.parse()
+        except json.JSONDecodeError as err:  # a truncated or broken JSON object
+            raise _MalformedReply(f"the reply is not valid JSON ({err}); retried as a malformed reply") from err
 
     def _backoff(self, attempt: int) -> float:
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
@@ -160,17 +282,40 @@ class LocalRunner:
         self._record({"id": item.id, "ok": False, "error": error, "attempts": attempts}, usage)
 
     # -- one item ------------------------------------------------------------------------------------
-    async def _one(self, item: Item, epoch: int, parse: Callable[..., Any]) -> None:
+    def _messages(self, item: Item) -> list[dict[str, Any]]:
+        """The item's request; any exception is that item's `input` failure (a prompt callable is user code)."""
         try:
-            messages = messages_for(item, self.prompt, self.system)
+            return messages_for(item, self.prompt, self.system)
+        except BulkInputError:
+            raise
+        except Exception as err:  # KeyError from a callable, MemoryError from a huge format width, ...
+            detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            raise BulkInputError(
+                f"{item.where}: the prompt for item {item.id!r} could not be built ({detail})"
+            ) from err
+
+    async def _one(self, item: Item, epoch: int, parse: Callable[..., Any]) -> None:
+        """Run one item to its line. The slot it holds is given back exactly once whatever happens (an
+        exception from anywhere, a cancel), so no slot can leak."""
+        slot = _Slot(self.limit, epoch)
+        try:
+            await self._attempts(item, slot, parse)
+        finally:
+            if slot.held:
+                await asyncio.shield(slot.give_back(success=False))
+
+    async def _attempts(self, item: Item, slot: _Slot, parse: Callable[..., Any]) -> None:
+        give_back = slot.give_back
+        try:
+            messages = self._messages(item)
         except BulkInputError as err:
-            await self.limit.release(epoch, success=False)
+            await give_back(success=False)
             self._fail(item, "input", str(err), attempts=0)
             return
         attempt, reasked, held = 0, False, True
         while True:
             if not held:
-                epoch = await self.limit.acquire()
+                await slot.take()
             held = False
             attempt += 1
             sent = time.monotonic()
@@ -178,7 +323,7 @@ class LocalRunner:
                 completion = await self._call(parse, messages)
             except openai.RateLimitError as err:
                 delay = retry_delay_of(err)
-                await self.limit.release(epoch, throttled=True, retry_delay=delay, success=False)
+                await give_back(throttled=True, retry_delay=delay, success=False, latency=time.monotonic() - sent)
                 if attempt >= self.max_attempts:
                     self._fail(item, "rate_limited", str(err), status=429, attempts=attempt)
                     return
@@ -190,7 +335,7 @@ class LocalRunner:
                 status = getattr(err, "status_code", None)
                 transient = (status is None or status in _TRANSIENT_STATUS or status >= 500
                              or isinstance(err, openai.APIResponseValidationError))
-                await self.limit.release(epoch, success=False)
+                await give_back(success=False, latency=time.monotonic() - sent)
                 if status in _FATAL_STATUS:
                     raise BulkAbortedError(f"stopped at item {item.id!r}: {err}") from err
                 if not transient:
@@ -204,7 +349,7 @@ class LocalRunner:
                 await asyncio.sleep(retry_delay_of(err) or self._backoff(attempt))
                 continue
             except StructuredOutputError as err:
-                await self.limit.release(epoch)
+                await give_back(latency=time.monotonic() - sent)
                 if self.reask and not reasked:
                     reasked = True
                     messages = _reask(messages, err)
@@ -213,7 +358,7 @@ class LocalRunner:
                 return
             except (pydantic.ValidationError, openai.LengthFinishReasonError,
                     openai.ContentFilterFinishReasonError) as err:
-                await self.limit.release(epoch)
+                await give_back(latency=time.monotonic() - sent)
                 kind = ("length" if isinstance(err, openai.LengthFinishReasonError) else
                         "content_filter" if isinstance(err, openai.ContentFilterFinishReasonError) else "validation")
                 completion = getattr(err, "completion", None)
@@ -221,14 +366,25 @@ class LocalRunner:
                            attempts=attempt)
                 return
             except ValueError as err:  # refused before sending (e.g. over the request-size limit): this item only
-                await self.limit.release(epoch, success=False)
+                await give_back(success=False)
                 self._fail(item, "request", str(err), attempts=attempt)
                 return
-            except BaseException:
-                await asyncio.shield(self.limit.release(epoch, success=False))
-                raise
-            await self.limit.release(epoch, latency=time.monotonic() - sent)
-            parsed = completion.choices[0].message.parsed
+            except _MalformedReply as err:
+                completion, problem = None, str(err)
+            else:
+                problem = "" if _first_message(completion) is not None else (
+                    f"the reply is not a chat completion (the SDK returned a {type(completion).__name__}); "
+                    "retried as a malformed reply")
+            if problem:  # a 200 whose body is not a chat completion (an HTML page, `[]`): malformed
+                await give_back(success=False, latency=time.monotonic() - sent)
+                if attempt >= self.max_attempts:
+                    self._fail(item, "transient", problem, attempts=attempt)
+                    return
+                self.summary.retries += 1
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            await give_back(latency=time.monotonic() - sent)
+            parsed = getattr(_first_message(completion), "parsed", None)
             if parsed is None:
                 self._fail(item, "validation", "the model returned no parsable content",
                            raw=_raw_text(completion), usage=_usage(completion), attempts=attempt)
@@ -288,4 +444,5 @@ class LocalRunner:
             self.summary.elapsed = time.monotonic() - started
             self.summary.throttled = self.limit.stats.throttled
             self.summary.final_concurrency = self.limit.limit
+            self.summary.quota_rate = self.limit.stats.quota_rate
         return self.summary

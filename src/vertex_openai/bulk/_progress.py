@@ -123,6 +123,9 @@ def format_summary(summary: Any) -> str:
         lines.append(f"estimated cost: ${summary.cost:.4f}")
     if summary.throttled:
         lines.append(f"429 answers: {summary.throttled} (concurrency settled at {summary.final_concurrency:.0f})")
+        if getattr(summary, "quota_rate", None):
+            lines.append(f"quota learned from its 429s: about {summary.quota_rate:.1f} requests/s; "
+                         "requests were paced just below it")
     if summary.repaired_bytes:
         lines.append(f"repaired a torn last line in the output ({summary.repaired_bytes} bytes cut)")
     if summary.failed:

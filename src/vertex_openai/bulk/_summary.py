@@ -43,6 +43,7 @@ class ExtractSummary:
     throttled: int = 0
     retries: int = 0
     final_concurrency: float = 0.0
+    quota_rate: float | None = None  # requests/s a RetryInfo quota admitted, when the pacing learned it
     repaired_bytes: int = 0
     jobs: list[str] = field(default_factory=list)
     detached: bool = False

@@ -27,6 +27,7 @@ examples:
   vertex-openai chat "Why is the sky blue?" --stream
   vertex-openai chat "Plan a party" --json-schema event.json
   vertex-openai extract tickets.jsonl --schema app.models:Ticket --prompt @prompt.txt --output out.jsonl
+  vertex-openai embed chunks.jsonl --model gemini-embedding-001 --output vectors.jsonl
   vertex-openai demo                         offline walkthrough, no Google account needed
   vertex-openai doctor --fake                check the loopback fake instead of Google (fake mode)
 
@@ -91,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_versions())
     parser.add_argument("-v", "--verbose", action="store_true", default=False,
                         help="log each HTTP request and response to stderr (tokens redacted)")
-    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,extract,demo}")
+    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,extract,embed,demo}")
 
     doctor = commands.add_parser(
         "doctor", parents=[common], help="check credentials, project, location, token and model; say how to fix",
@@ -135,6 +136,10 @@ def _parser() -> argparse.ArgumentParser:
     from ._extract import add_extract_parser
 
     add_extract_parser(commands, common)
+
+    from ._embed import add_embed_parser
+
+    add_embed_parser(commands, common)
 
     demo = commands.add_parser(
         "demo", help="offline walkthrough against the fake Vertex shipped in the package",
@@ -293,6 +298,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, verbose: boo
             from ._extract import run_extract
 
             return run_extract(args, verbose)
+        if args.command == "embed":
+            from ._embed import run_embed
+
+            return run_embed(args, verbose)
         if args.command == "demo":
             return _demo()
         parser.print_help(sys.stderr)

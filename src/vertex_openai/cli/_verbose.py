@@ -7,6 +7,7 @@ Every line also passes through `redact` as a second guard, and `clean` (no termi
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import sys
@@ -72,21 +73,47 @@ def _on_request(request: Any) -> None:
         log.debug("> body: %s", _body(content))
 
 
-def _on_response(response: Any) -> None:
+def _streamed(response: Any) -> bool:
+    return "text/event-stream" in response.headers.get("content-type", "")
+
+
+def _log_response(response: Any) -> None:
     log.debug("< %s %s\n%s", response.status_code, response.reason_phrase or "", _headers(response.headers))
-    if "text/event-stream" in response.headers.get("content-type", ""):
+    if _streamed(response):
         log.debug("< body: (server-sent events, streamed to the terminal)")
-        return
-    response.read()
-    if response.content:
+    elif response.content:
         log.debug("< body: %s", _body(response.content))
 
 
+def _on_response(response: Any) -> None:
+    if not _streamed(response):
+        response.read()
+    _log_response(response)
+
+
+async def _on_request_async(request: Any) -> None:
+    _on_request(request)
+
+
+async def _on_response_async(response: Any) -> None:
+    if not _streamed(response):
+        await response.aread()
+    _log_response(response)
+
+
 def hook_client(client: Any) -> Any:
-    """Add the request/response log to an `openai` client built by this package; returns the client."""
+    """Add the request/response log to an `openai` client built by this package; returns the client.
+
+    An async client's HTTP client awaits its event hooks, so it gets coroutine hooks (a plain function's
+    `None` cannot be awaited: every request failed).
+    """
     http = http_client(client)
     hooks = http.event_hooks
-    hooks["request"].append(_on_request)
-    hooks["response"].append(_on_response)
+    if inspect.iscoroutinefunction(http.send):
+        hooks["request"].append(_on_request_async)
+        hooks["response"].append(_on_response_async)
+    else:
+        hooks["request"].append(_on_request)
+        hooks["response"].append(_on_response)
     http.event_hooks = hooks
     return client
