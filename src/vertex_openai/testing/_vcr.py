@@ -32,6 +32,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._content_coding import CassetteRecordingError, CassetteReplayError, content_codings, decode_content
 from ._fake_credentials import FakeCredentials
+from ._replay_detail import describe_replay_failure, vcrpy_details_it
 from ._scrub_body import Span, apply_spans, scrub_body_text
 from ._token_traffic import hands_out_credentials, is_token_traffic
 
@@ -68,6 +69,8 @@ _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "retry-after", "retry-after-
 # from the host the request went to when it is recorded; never taken from the server, never added to a loaded one.
 PROVENANCE_HEADER = "x-vertex-openai-provenance"
 _KEEP_RESPONSE_HEADERS |= {PROVENANCE_HEADER}
+# Marks a vcrpy 6-8 replay failure whose text the kit has already given its detail.
+_DETAILED = "_vertex_openai_detailed"
 _SECRET_QUERY = frozenset({"key", "access_token", "api_key", "token", "oauth_token"})
 
 _PROJECT_PATH = re.compile(r"/projects/[^/]+/locations/[^/]+")
@@ -514,6 +517,7 @@ class _BoundCassette:
 
     def __exit__(self, *exc: Any) -> Any:
         self._scrubber.bind(None)
+        _add_detail(exc[1] if len(exc) > 1 else None)
         return self._inner.__exit__(*exc)
 
     def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -575,12 +579,37 @@ def describe_mismatch(error: BaseException) -> str | None:
         if isinstance(current, (CassetteReplayError, CassetteRecordingError)):
             return str(current)
         if type(current).__name__ == "CannotOverwriteExistingCassetteException":
+            detail = str(current) if vcrpy_details_it(current) else _with_detail(current)
             return (
                 f"vertex-openai cassette replay failed (the openai SDK reported it as "
-                f"{type(error).__name__}: {error}):\n{current}"
+                f"{type(error).__name__}: {_first_line(error)}):\n{detail}"
             )
         current = current.__cause__ or current.__context__
     return None
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).split("\n", 1)[0]
+
+
+def _with_detail(error: BaseException) -> str:
+    """vcrpy 6-8's headline followed by the kit's own account of the request (vcrpy 9 words it itself)."""
+    if _DETAILED in error.__dict__:
+        return str(error)
+    return f"{_first_line(error)}\n{describe_replay_failure(error)}"
+
+
+def _add_detail(error: BaseException | None) -> None:
+    """Give a vcrpy 6-8 replay failure inside `error`'s chain the kit's detail, so its own text names the request."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if type(error).__name__ == "CannotOverwriteExistingCassetteException" and not vcrpy_details_it(error):
+            if _DETAILED not in error.__dict__:
+                error.args = (_with_detail(error),)
+                error.__dict__[_DETAILED] = True
+            return
+        error = error.__cause__ or error.__context__
 
 
 def json_events(sse: str) -> list[Any]:
