@@ -19,7 +19,7 @@ from vcr.request import Request
 
 from vertex_openai import vertex_openai_client
 from vertex_openai.testing import CassetteReplayError, FakeVertex, replay_credentials, use_cassette, vcr_config
-from vertex_openai.testing._vcr import describe_mismatch
+from vertex_openai.testing._vcr import describe_mismatch, scrubber_of
 
 CHAT = ("https://us-central1-aiplatform.googleapis.com/v1/projects/acme-prod-4821/locations/us-central1"
         "/endpoints/openapi/chat/completions")
@@ -206,7 +206,7 @@ def test_without_a_cassette_in_sight_token_traffic_becomes_a_stand_in_that_match
     second = config["before_record_request"](Request("POST", "https://oauth2.googleapis.com/token", TOKEN_BODY, FORM))
     assert first.host == second.host == "token-traffic.vertex-openai.invalid" and first.uri != second.uri
     assert first.body == b"" and not first.headers
-    assert config["before_save_interaction"][0](first, {"body": {"string": b"{}"}}) is None
+    assert scrubber_of(config).before_save(first, {"body": {"string": b"{}"}}) is None
 
 
 def test_token_traffic_is_left_out_of_a_plain_vcrpy_recording(tmp_path: Path, counting: CountingServer) -> None:

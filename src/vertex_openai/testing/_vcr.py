@@ -196,6 +196,18 @@ class CassetteScrubber:
             response["body"] = {**body_field, "string": self.scrub_response_body(body, response.get("headers"))}
         return request, response
 
+    def finish(self, cassette: Any) -> None:
+        """Before `cassette` is saved, on a vcrpy without `before_save_interaction` (6 to 9.3): run `before_save`
+        on its interactions in memory, so the file gets the same last scrub as with vcrpy >= 9.4."""
+        if cassette is None or _vcrpy_runs_before_save() or not getattr(cassette, "dirty", False):
+            return
+        data = getattr(cassette, "data", None)
+        if not isinstance(data, list):
+            return
+        kept = [saved for saved in (self.before_save(request, response) for request, response in data)
+                if saved is not None]
+        data[:] = kept
+
     # -- scrubbing ---------------------------------------------------------------------------------
     def spans(self, text: str) -> list[Span]:
         """Where `text` holds a project id/number, an email or a token, with the placeholder for each.
@@ -483,8 +495,25 @@ def vcr_config(
     config["before_record_request"] = _RequestHook(scrubber, overrides.get("before_record_request"))
     config["before_record_response"] = _chain(scrubber.response, overrides.get("before_record_response"))
     user_save = overrides.get("before_save_interaction")
-    config["before_save_interaction"] = [scrubber.before_save, *_hooks(user_save)]
+    if _vcrpy_runs_before_save():
+        config["before_save_interaction"] = [scrubber.before_save, *_hooks(user_save)]
+    elif user_save is not None:
+        config["before_save_interaction"] = user_save  # vcrpy says itself that it does not know the option
     return config
+
+
+@functools.lru_cache(maxsize=1)
+def _vcrpy_runs_before_save() -> bool:
+    """True when the installed vcrpy takes `before_save_interaction` (vcrpy >= 9.4) or vcrpy is not installed;
+    older ones reject the option, and `CassetteScrubber.finish` does the last scrub instead. Read from the
+    package's metadata, so asking does not import vcrpy."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = re.match(r"(\d+)\.(\d+)", version("vcrpy"))
+    except PackageNotFoundError:
+        return True
+    return release is None or (int(release[1]), int(release[2])) >= (9, 4)
 
 
 def scrubber_of(config: dict[str, Any]) -> CassetteScrubber | None:
@@ -509,13 +538,16 @@ class _BoundCassette:
     def __init__(self, inner: Any, scrubber: CassetteScrubber) -> None:
         self._inner = inner
         self._scrubber = scrubber
+        self._cassette: Any = None
 
     def __enter__(self) -> Any:
         cassette = self._inner.__enter__()
+        self._cassette = cassette
         self._scrubber.bind(cassette)
         return cassette
 
     def __exit__(self, *exc: Any) -> Any:
+        self._scrubber.finish(self._cassette)
         self._scrubber.bind(None)
         _add_detail(exc[1] if len(exc) > 1 else None)
         return self._inner.__exit__(*exc)
