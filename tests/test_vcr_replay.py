@@ -227,10 +227,10 @@ def test_token_traffic_is_left_out_of_a_plain_vcrpy_recording(tmp_path: Path, co
     assert len(yaml.safe_load(text)["interactions"]) == 1
 
 
-@pytest.mark.parametrize("vcrpy_words_it", [True, False], ids=["as-installed", "as-vcrpy-6-to-8"])
+@pytest.mark.parametrize("vcrpy_words_it", [True, False], ids=["as-installed", "as-vcrpy-8"])
 def test_a_changed_body_is_described_by_the_kit_when_vcrpy_does_not(
         cassette_file: Path, monkeypatch: pytest.MonkeyPatch, vcrpy_words_it: bool) -> None:
-    """vcrpy 6-8 name neither the body nor how it differs; the kit then builds that account itself."""
+    """vcrpy before 9 name neither the body nor how it differs; the kit then builds that account itself."""
     import vertex_openai.testing._vcr as kit
 
     if not vcrpy_words_it:

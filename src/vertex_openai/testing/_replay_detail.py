@@ -1,7 +1,7 @@
 """What a replay failure says about the request, built by the kit itself from vcrpy's exception attributes.
 
 vcrpy 9 words its `CannotOverwriteExistingCassetteException` with the request, the cassette and the closest
-recorded requests; vcrpy 6-8 say "Can't overwrite existing cassette" with the request's repr only and, for a
+recorded requests; vcrpy before 9 say "Can't overwrite existing cassette" with the request's repr only and, for a
 body difference, no detail. The exception carries `cassette` and `failed_request` in every supported vcrpy,
 so the kit describes the request, the cassette and how the closest recorded request differs itself.
 """

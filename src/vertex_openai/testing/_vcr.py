@@ -69,7 +69,7 @@ _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "retry-after", "retry-after-
 # from the host the request went to when it is recorded; never taken from the server, never added to a loaded one.
 PROVENANCE_HEADER = "x-vertex-openai-provenance"
 _KEEP_RESPONSE_HEADERS |= {PROVENANCE_HEADER}
-# Marks a vcrpy 6-8 replay failure whose text the kit has already given its detail.
+# Marks a vcrpy before 9 replay failure whose text the kit has already given its detail.
 _DETAILED = "_vertex_openai_detailed"
 _SECRET_QUERY = frozenset({"key", "access_token", "api_key", "token", "oauth_token"})
 
@@ -197,7 +197,7 @@ class CassetteScrubber:
         return request, response
 
     def finish(self, cassette: Any) -> None:
-        """Before `cassette` is saved, on a vcrpy without `before_save_interaction` (6 to 9.3): run `before_save`
+        """Before `cassette` is saved, on a vcrpy without `before_save_interaction` (8.5 to 9.3): run `before_save`
         on its interactions in memory, so the file gets the same last scrub as with vcrpy >= 9.4."""
         if cassette is None or _vcrpy_runs_before_save() or not getattr(cassette, "dirty", False):
             return
@@ -625,14 +625,14 @@ def _first_line(error: BaseException) -> str:
 
 
 def _with_detail(error: BaseException) -> str:
-    """vcrpy 6-8's headline followed by the kit's own account of the request (vcrpy 9 words it itself)."""
+    """vcrpy before 9's headline followed by the kit's own account of the request (vcrpy 9 words it itself)."""
     if _DETAILED in error.__dict__:
         return str(error)
     return f"{_first_line(error)}\n{describe_replay_failure(error)}"
 
 
 def _add_detail(error: BaseException | None) -> None:
-    """Give a vcrpy 6-8 replay failure inside `error`'s chain the kit's detail, so its own text names the request."""
+    """Give a vcrpy < 9 replay failure inside `error`'s chain the kit's detail, so its own text names the request."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
