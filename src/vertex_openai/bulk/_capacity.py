@@ -137,12 +137,15 @@ class AdaptiveLimit:
         opened = self._window_open
         if opened is not None and reopens - opened < _MIN_SPAN:
             return  # the same window (its 429s all name about the same moment)
-        admitted = sum(1 for start in self._window_starts if start < sent) if opened is not None else 0
-        if opened is not None and admitted:
-            self._span = reopens - opened
-            self.pace = _PACE_MARGIN * admitted / self._span
-            self._learned_at = now
-            self.stats.quota_rate = admitted / self._span
+        if opened is not None:
+            # The shortest span seen is the window's length: a longer one spans windows that the run did not
+            # fill (it was slower than the quota then), so only the last window's starts are counted.
+            self._span = reopens - opened if not self._span else min(self._span, reopens - opened)
+            admitted = sum(1 for start in self._window_starts if reopens - self._span <= start < sent)
+            if admitted:
+                self.pace = _PACE_MARGIN * admitted / self._span
+                self._learned_at = now
+                self.stats.quota_rate = admitted / self._span
         self._window_open = reopens
         self._window_starts.clear()
 
