@@ -202,6 +202,8 @@ def test_a_lone_shared_capacity_429_among_many_successes_is_noise(monkeypatch: p
         first = await limit.acquire()
         await limit.release(first, latency=0.25)
         limit._slow_start = False
+        for epoch in [await limit.acquire() for _ in range(30)]:  # a round trip of successes
+            await limit.release(epoch, latency=0.25)
         for round_trip in range(20):  # 20 round trips of 30 answers each, one of them a 429 every other trip
             clock[0] += 0.25
             epochs = [await limit.acquire() for _ in range(30)]
