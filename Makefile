@@ -12,6 +12,9 @@ PIPFLAGS ?= -q
 # The suite runs on every core (pytest-xdist); WORKERS=0 runs it in one process.
 WORKERS ?= auto
 PYTEST := -q -p no:cacheprovider -n $(WORKERS)
+# The matrix, newest and Python jobs skip the tests marked `once` (see pyproject's markers), which `make test` runs.
+AGAIN := not once
+PYTEST_AGAIN := $(PYTEST) -m "$(AGAIN)"
 
 .PHONY: install demo test lint docs matrix newest pythons frameworks frameworks-newest bench soak clean
 
@@ -57,16 +60,16 @@ matrix:
 	    $(PYTHON) -m venv $$venv && $$venv/bin/pip install $(PIPFLAGS) -e '.[test]' "openai==$$v" && touch $$venv/.installed; \
 	  fi; \
 	  echo "== openai $$v (pinned)"; \
-	  $$venv/bin/python -m pytest $(PYTEST); \
+	  $$venv/bin/python -m pytest $(PYTEST_AGAIN); \
 	done
 
 # The newest openai 1.x, 2.x and 3.x on the package index now (printed), each not already run above.
 newest: $(STAMP)
-	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) VENV=$(VENV) MATRIX="$(MATRIX)" PYTEST_ARGS="$(PYTEST)" bash .ci/newest.sh
+	PYTHON=$(PYTHON) PIPFLAGS=$(PIPFLAGS) VENV=$(VENV) MATRIX="$(MATRIX)" PYTEST_ARGS="$(PYTEST)" PYTEST_MARK="$(AGAIN)" bash .ci/newest.sh
 
 # The suite on the other supported CPython versions, found on PATH or in pyenv's versions folder.
 pythons:
-	PIPFLAGS=$(PIPFLAGS) VENV=$(VENV) PYTHONS="$(PYTHONS)" PYTEST_ARGS="$(PYTEST)" bash .ci/pythons.sh
+	PIPFLAGS=$(PIPFLAGS) VENV=$(VENV) PYTHONS="$(PYTHONS)" PYTEST_ARGS="$(PYTEST)" PYTEST_MARK="$(AGAIN)" bash .ci/pythons.sh
 
 # Framework flows (instructor, pydantic-ai, langchain-openai, openai-agents, llama-index) against the fake, in
 # venvs of their own per framework group and openai major (kept in ~/.cache/vertex-openai-frameworks, reused while

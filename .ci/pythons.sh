@@ -8,6 +8,7 @@ PIPFLAGS=${PIPFLAGS:--q}
 VENV=${VENV:-.venv}
 PYTHONS=${PYTHONS:-3.10 3.12 3.13}
 PYTEST_ARGS=${PYTEST_ARGS:--q -p no:cacheprovider}
+PYTEST_MARK=${PYTEST_MARK:-}  # a -m expression, e.g. "not once"
 
 find_python() {
   local want=$1 candidate root
@@ -35,5 +36,5 @@ for want in $PYTHONS; do
   fi
   echo "== Python $("$venv/bin/python" -V 2>&1 | cut -d' ' -f2) (openai $("$venv/bin/python" -c 'import openai; print(openai.__version__)'))"
   # shellcheck disable=SC2086
-  "$venv/bin/python" -m pytest $PYTEST_ARGS
+  "$venv/bin/python" -m pytest $PYTEST_ARGS ${PYTEST_MARK:+-m "$PYTEST_MARK"}
 done

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["overhead", "storm", "throughput", "longrun", "import", "responses", "bulk"]
+ORDER = ["overhead", "storm", "throughput", "longrun", "import", "responses", "responses_chain", "bulk", "embed"]
 
 
 def discover() -> list[tuple[str, ModuleType]]:

@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+# The benchmarks run in `make test`'s environment only; the matrix, newest and Python jobs skip them.
+pytestmark = pytest.mark.once
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
@@ -119,3 +122,20 @@ def test_bulk_benchmark_runs_every_table_at_tiny_sizes() -> None:
                                                   "storms 3 s of every 6 s"]
     kill_row = _rows(report.rsplit("(d) kill -9", 1)[1])[1]
     assert kill_row[0] == "12" and kill_row[3] == "12" and kill_row[4:6] == ["0", "0"]  # lines, no dup, none missing
+
+
+def test_embed_benchmark_runs_every_table_at_tiny_sizes() -> None:
+    bench_embed = _bench("bench_embed")
+
+    report = bench_embed.run(texts=6, rounds=1, rows=20)
+    for part in ("(a) one `create` call with 6 texts", "(b) `vertex-openai embed`", "(c) resume"):
+        assert part in report
+    throughput = _rows(report.split("(b)", 1)[0])[1:]
+    assert {(row[0], row[1]) for row in throughput} == {
+        (model, contender) for model in bench_embed.MODELS
+        for contender in ("floor sync", "vertex-openai sync", "floor async", "vertex-openai async")}
+    assert {row[2] for row in throughput if row[0] == "gemini-embedding-001"} == {"6"}  # one text per request
+    assert {row[2] for row in throughput if row[0] != "gemini-embedding-001"} == {"1"}
+    memory = _rows(report.split("(b)", 1)[1].split("(c)", 1)[0])
+    resume = _rows(report.split("(c)", 1)[1])
+    assert [row[0] for row in memory[1:]] == ["20"] and [row[0] for row in resume[1:]] == ["20"]

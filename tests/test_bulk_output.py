@@ -97,6 +97,7 @@ def _line_count(path: Path) -> int:
         return 0
 
 
+@pytest.mark.once  # a stress run of many processes: `make test` runs it, the other jobs skip it
 def test_sigkill_at_random_moments_then_resume_gives_every_id_exactly_once(tmp_path: Path) -> None:
     count, out, errors = 150, tmp_path / "out.jsonl", tmp_path / "stderr.txt"
     rng = random.Random(1234)

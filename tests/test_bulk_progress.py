@@ -73,3 +73,21 @@ def test_summary_names_failures_missing_rows_and_detached_jobs() -> None:
     assert text.startswith("5 succeeded, 2 failed, 1 already done in 1.5 s (100 prompt + 20 completion tokens)")
     assert "estimated cost: $0.0123" in text and '"ok": false' in text and "3 item(s) got no answer" in text
     assert "batchPredictionJobs/1" in text and not summary.ok
+
+
+def test_a_batch_status_is_drawn_at_once_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch job that ends within the redraw interval still shows its status (it used to show nothing)."""
+    real_import = builtins.__import__
+
+    def no_tqdm(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "tqdm":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+    terminal = _Terminal()
+    progress = Progress(30, stream=terminal, min_redraw=60.0)
+    progress.show(30, 0, note=" (1/1 jobs finished)")
+    progress.close()
+    assert "30/30 done (0 failed)" in terminal.getvalue()
+    assert "(1/1 jobs finished)" in terminal.getvalue()

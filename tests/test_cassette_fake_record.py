@@ -74,7 +74,7 @@ def test_record_against_the_fake_then_replay_with_no_option(tmp_path: Path) -> N
         assert len(data["interactions"]) == interactions
         for interaction in data["interactions"]:
             assert interaction["response"]["headers"]["x-vertex-openai-provenance"] == [
-                "constructed: recorded against vertex_openai.testing.FakeVertex (loopback fake), not Vertex AI"]
+                "constructed: recorded against a loopback fake at 127.0.0.1, not Vertex AI"]
         assert "vertex-fake-record" not in text and "fake-token" not in text and "authorization" not in text
 
     output = run_pytest(sys.executable, project, env, "-k", "tool_loop or own_client")
@@ -97,3 +97,21 @@ def test_a_request_missing_from_the_cassette_says_what_to_run(tmp_path: Path) ->
     assert how_to_fix < ours, "our instruction comes after vcrpy's own advice"
     assert "`pytest --record-mode=once test_user.py::test_changed`" in output[ours:]
     assert "--vertex-fake" in output[ours:]
+
+
+def test_fake_mode_exported_without_the_option_is_still_labelled_constructed(tmp_path: Path) -> None:
+    """`serve`'s two export lines and plain `--record-mode=once`: the answers came from the fake, so says the label."""
+    from vertex_openai._fake_mode import FAKE_BASE_URL_ENV, FAKE_TOKEN_ENV
+    from vertex_openai.testing import FakeVertex
+
+    project = _project(tmp_path)
+    env = _no_adc_env(tmp_path)
+    with FakeVertex() as fake:
+        fake.accept_token("exported-fake-token")
+        env.update({FAKE_BASE_URL_ENV: fake.base_url, FAKE_TOKEN_ENV: "exported-fake-token"})
+        output = run_pytest(sys.executable, project, env, "--record-mode=once", "-k", "own_client")
+    assert _outcomes(output) == {"test_own_client": "PASSED"}, output
+    data = yaml.safe_load((project / "cassettes" / "test_user" / "test_own_client.yaml").read_text(encoding="utf-8"))
+    (interaction,) = data["interactions"]
+    label = interaction["response"]["headers"]["x-vertex-openai-provenance"]
+    assert label == ["constructed: recorded against a loopback fake at 127.0.0.1, not Vertex AI"]

@@ -188,7 +188,9 @@ def test_record_with_real_adc_then_replay_without_it(tmp_path: Path) -> None:
         assert leak not in text
     assert len(yaml.safe_load(text)["interactions"]) == 1  # the JWT-bearer token exchange was dropped
     assert "PROJECT_ID is owned by user@example.com" in text
-    assert "recorded: Vertex AI, 20" in text  # stamped: a live-style recording, not the fake
+    # Real ADC, but the answer came from a loopback server: the label says where the request went, not how.
+    assert "constructed: recorded against a loopback fake at 127.0.0.1, not Vertex AI" in text
+    assert "recorded: Vertex AI" not in text
 
     output = run_pytest(sys.executable, project, _no_adc_env(tmp_path), "-k", "record_with_adc")
     assert _outcomes(output) == {"test_record_with_adc": "PASSED"}, output

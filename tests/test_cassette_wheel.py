@@ -17,6 +17,9 @@ import pytest
 
 from test_cassette_plugin import _no_adc_env, _outcomes, _project, run_pytest
 
+# Building the wheel once is enough: the matrix, newest and Python jobs skip it.
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = ("vcr", "vcrpy", "pytest_recording", "pytest-recording", "vertex_openai", "_editable_impl_vertex_openai",
           "__editable__")

@@ -191,7 +191,9 @@ def test_unreachable_token_endpoint_is_a_network_problem_not_a_bad_login(tmp_pat
     env = clean_env(tmp_path, GOOGLE_APPLICATION_CREDENTIALS=str(key))
     result = run_cli(["chat", "hi", "--project", "my-project", "--timeout", "5"], env)
     assert result.returncode == 1
-    assert "could not reach Google's token endpoint (network)" in result.stderr
+    # The host named is the one the key file sends its token requests to, not Google's usual one.
+    assert "could not reach the token endpoint at 127.0.0.1 (network)" in result.stderr
+    assert "Check network access to 127.0.0.1" in result.stderr
     assert "the login itself may be fine" in result.stderr
     assert "gcloud auth application-default login" not in result.stderr
 

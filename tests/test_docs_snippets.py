@@ -63,6 +63,7 @@ def snippets(page: Path) -> list[Snippet]:
 ALL = [snippet for page in PAGES for snippet in snippets(page)]
 _namespaces: dict[Path, dict[str, object]] = {}
 _modules: list[str] = []
+_ran: dict[Path, set[int]] = {}  # the lines of the snippets each page's namespace has run
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,7 @@ def fake() -> Iterator[FakeVertex]:
     for name in _modules:  # the pages' modules, registered so that pydantic can resolve forward references
         sys.modules.pop(name, None)
     _namespaces.clear()
+    _ran.clear()
 
 
 @pytest.fixture
@@ -109,12 +111,21 @@ def test_there_are_snippets_and_most_run() -> None:
 def test_snippet_runs_against_the_fake(snippet: Snippet, fake_mode: FakeVertex) -> None:
     if snippet.skip is not None:
         pytest.skip(f"{snippet.id} <!-- snippet: skip --> {snippet.skip}")
-    out = io.StringIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="vertex-openai fake mode")
-        with contextlib.redirect_stdout(out):
-            code = compile(snippet.code, snippet.id, "exec")
-            exec(code, _namespace(snippet.page))
+        namespace = _namespace(snippet.page)
+    ran = _ran.setdefault(snippet.page, set())
+    # Under pytest-xdist a page's snippets may land on several workers: a worker first runs, in order, the
+    # page's earlier snippets it has not run, so each snippet sees what a reader who pasted the page in order has.
+    earlier = [s for s in snippets(snippet.page) if s.line < snippet.line and s.skip is None and s.line not in ran]
+    for before in [*earlier, snippet]:
+        out = io.StringIO()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="vertex-openai fake mode")
+            with contextlib.redirect_stdout(out):
+                code = compile(before.code, before.id, "exec")
+                exec(code, namespace)
+        ran.add(before.line)
 
 
 def test_the_script_example_in_the_docs_is_the_file() -> None:

@@ -375,3 +375,95 @@ def test_private_name_checker_on_a_toy_tree(tmp_path: Path) -> None:
     assert "vertex_openai.wire._a:15 uses the SDK's _client" in uses
     assert not [u for u in uses if "_sdk:" in u or "_mine" in u]  # the touchpoint, and our own `_lock`
     assert len(uses) == 7, "\n".join(uses)
+
+
+# -- SDK objects are not rebuilt outside the touchpoint module ----------------------------------------------
+def _dotted(node: ast.expr) -> str:
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _sdk_helper_names(tree: ast.AST, module: str, is_package: bool) -> set[str]:
+    """Names a module binds to the SDK's helper library `openai.lib` (its streaming helpers, parsing, tools)."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = _resolve(module, is_package, node)
+            if base == "openai.lib" or base.startswith("openai.lib."):
+                bound.update(a.asname or a.name for a in node.names)
+            elif base == "openai":
+                bound.update(a.asname or a.name for a in node.names if a.name == "lib")
+        elif isinstance(node, ast.Import):
+            bound.update(a.asname for a in node.names if a.asname and a.name.startswith("openai.lib"))
+    return bound
+
+
+def _sets_class(node: ast.AST) -> bool:
+    """`x.__class__ = ...` (or augmented/annotated), `setattr(x, "__class__", ...)`, `object.__setattr__(...)`."""
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(t, ast.Attribute) and t.attr == "__class__" for t in targets)
+    if isinstance(node, ast.Call) and _dotted(node.func) in ("setattr", "object.__setattr__") and len(node.args) > 1:
+        name = node.args[1]
+        return isinstance(name, ast.Constant) and name.value == "__class__"
+    return False
+
+
+def sdk_object_rewrites(root: Path, package: str = PACKAGE) -> list[str]:
+    """Outside the touchpoint module: classes built on the SDK's helper classes (`openai.lib`, e.g. the
+    `responses.stream()` streams and managers, whose construction and iteration are not API), and objects whose
+    `__class__` is switched (how our subclasses are put onto objects the SDK builds)."""
+    found: list[str] = []
+    for path in sorted((root / package).rglob("*.py")):
+        module = _module_name(path, root)
+        if module == TOUCHPOINT:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        helpers = _sdk_helper_names(tree, module, path.name == "__init__.py")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    dotted = _dotted(base)
+                    if dotted.split(".")[0] in helpers or dotted.startswith("openai.lib."):
+                        found.append(f"{module}:{node.lineno} {node.name} subclasses the SDK helper {dotted}")
+            elif _sets_class(node):
+                found.append(f"{module}:{getattr(node, 'lineno', 0)} switches an object's __class__")
+    return found
+
+
+def test_only_the_touchpoint_module_rebuilds_sdk_objects() -> None:
+    found = sdk_object_rewrites(SRC)
+    assert found == [], "move these into src/vertex_openai/_sdk.py (a helper with a contract test):\n" + "\n".join(
+        found)
+
+
+def test_sdk_object_rewrite_checker_on_a_toy_tree(tmp_path: Path) -> None:
+    pkg = tmp_path / PACKAGE
+    files = {
+        "__init__.py": "",
+        "_sdk.py": "from openai.lib.streaming.responses import ResponseStream\nclass S(ResponseStream):\n    pass\n"
+                   "def f(o):\n    o.__class__ = S\n",
+        "responses/__init__.py": "",
+        "responses/_a.py": (
+            "import openai\nfrom typing import Any\n"
+            "from openai.lib.streaming.responses import ResponseStreamManager as M\n"
+            "class Manager(M[Any]):\n    pass\n"
+            "class Stream(openai.lib.streaming.responses.ResponseStream):\n    pass\n"
+            "def switch(obj):\n    obj.__class__ = Manager\n"
+            "def switch2(obj):\n    object.__setattr__(obj, '__class__', Stream)\n"
+            "class Fine(openai.Stream):\n    pass\n"
+        ),
+    }
+    for name, text in files.items():
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text(text)
+    found = sdk_object_rewrites(tmp_path)
+    assert found == [
+        "vertex_openai.responses._a:4 Manager subclasses the SDK helper M",
+        "vertex_openai.responses._a:6 Stream subclasses the SDK helper openai.lib.streaming.responses.ResponseStream",
+        "vertex_openai.responses._a:9 switches an object's __class__",
+        "vertex_openai.responses._a:11 switches an object's __class__",
+    ], "\n".join(found)

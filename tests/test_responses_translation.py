@@ -168,16 +168,16 @@ def test_carrier_round_trip_and_foreign_content_is_ignored() -> None:
     text = encode_carrier({"call_1": SIG})
     assert text.startswith(PREFIX) and json.dumps(SIG) not in text
     assert decode_carrier(text) == {"call_1": SIG}
-    assert decode_carrier("gAAAAABopenai-encrypted") == {} and decode_carrier(PREFIX + "%%%") == {}
+    assert decode_carrier("gAAAAABopenai-encrypted") == {}  # another provider's encrypted reasoning
     assert decode_carrier(None) == {}
 
 
 def test_store_is_bounded_least_recently_used_first() -> None:
     store = ResponseStore(max_responses=2)
     for name in ("a", "b"):
-        store.put(name, StoredResponse(response=name, input_items=[], conversation=[]))
+        store.put(name, StoredResponse(response=name, input_items=(), lineage=[], length=0))
     store.get("a")  # a is now the most recently used
-    store.put("c", StoredResponse(response="c", input_items=[], conversation=[]))
+    store.put("c", StoredResponse(response="c", input_items=(), lineage=[], length=0))
     assert "a" in store and "c" in store and "b" not in store
     with pytest.raises(UnknownResponseError, match="2 most recent"):
         store.get("b")

@@ -384,3 +384,93 @@ def test_client_attributes(fake: FakeVertex) -> None:
         copy = client.with_options(timeout=3.0)
         assert dict(_sdk.custom_headers(copy)) == {"x-team": "a"} and _sdk.http_client(copy) is http
         assert getattr(client, "admin_api_key", None) is None
+
+
+# -- the responses.stream() helpers ---------------------------------------------------------------------------
+_WRONG_CITY = '{"city": "Paris", "population": "many"}'
+
+
+class _City(pydantic.BaseModel):
+    city: str
+    population: int
+
+
+class _Converted(Exception):
+    def __init__(self, text: str, err: Exception) -> None:
+        super().__init__(text)
+        self.text, self.err = text, err
+
+
+def test_response_stream_manager_class_switch(fake: FakeVertex) -> None:
+    from openai.lib.streaming.responses import ResponseStream, ResponseStreamManager
+    from openai.resources.responses import Responses
+
+    with touchpoint("openai.lib.streaming.responses.ResponseStreamManager.__enter__ -> ResponseStream; "
+                    "__class__ switch keeps state; text_format parse errors raised by ResponseStream.__next__"):
+        client = _client(fake)
+        fake.reply_next(Reply(content='{"city": "Paris", "population": 2}'))
+        manager = Responses.stream(client.responses, model=MODEL, input="city?", text_format=_City)  # the SDK's own
+        assert type(manager) is ResponseStreamManager
+        assert _sdk.convert_response_stream_errors(manager, (pydantic.ValidationError,), _Converted) is manager
+        assert isinstance(manager, ResponseStreamManager) and type(manager) is not ResponseStreamManager
+        with manager as stream:
+            assert isinstance(stream, ResponseStream) and type(stream) is not ResponseStream  # switched in place
+            kinds = [event.type for event in stream]  # through our __next__ / __iter__: the SDK's state advances
+            final = stream.get_final_response()
+        assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+        assert final.output_parsed == _City(city="Paris", population=2)
+
+        fake.reply_next(Reply(content=_WRONG_CITY))
+        manager = _sdk.convert_response_stream_errors(
+            Responses.stream(client.responses, model=MODEL, input="city?", text_format=_City),
+            (pydantic.ValidationError,), _Converted)
+        seen: list[str] = []
+        with pytest.raises(_Converted) as info, manager as stream:
+            while True:
+                seen.append(next(stream).type)  # the parse failure surfaces from __next__, not from __exit__
+        assert info.value.text == _WRONG_CITY and isinstance(info.value.err, pydantic.ValidationError)
+        assert "response.output_text.delta" in seen and "response.completed" not in seen
+
+
+def test_async_response_stream_manager_class_switch(fake: FakeVertex) -> None:
+    from openai.lib.streaming.responses import AsyncResponseStream, AsyncResponseStreamManager
+    from openai.resources.responses import AsyncResponses
+
+    with touchpoint("openai.lib.streaming.responses.AsyncResponseStreamManager.__aenter__ -> AsyncResponseStream; "
+                    "__class__ switch keeps state; text_format parse errors raised by AsyncResponseStream.__anext__"):
+        async def main() -> tuple[Any, _Converted]:
+            client = async_vertex_openai_client("fake-project", base_url=fake.base_url, credentials=lambda: TOKEN,
+                                                max_retries=0)
+            fake.reply_next(Reply(content='{"city": "Paris", "population": 2}'))
+            manager = AsyncResponses.stream(client.responses, model=MODEL, input="city?", text_format=_City)
+            assert type(manager) is AsyncResponseStreamManager
+            _sdk.convert_response_stream_errors(manager, (pydantic.ValidationError,), _Converted)
+            async with manager as stream:
+                assert isinstance(stream, AsyncResponseStream) and type(stream) is not AsyncResponseStream
+                [event.type async for event in stream]
+                final = await stream.get_final_response()
+            fake.reply_next(Reply(content=_WRONG_CITY))
+            manager = _sdk.convert_response_stream_errors(
+                AsyncResponses.stream(client.responses, model=MODEL, input="city?", text_format=_City),
+                (pydantic.ValidationError,), _Converted)
+            with pytest.raises(_Converted) as info:
+                async with manager as stream:
+                    while True:
+                        await stream.__anext__()
+            await client.close()
+            return final, info.value
+
+        fake.accept_token(TOKEN)
+        final, converted = asyncio.run(main())
+        assert final.output_parsed == _City(city="Paris", population=2)
+        assert converted.text == _WRONG_CITY and isinstance(converted.err, pydantic.ValidationError)
+
+
+def test_parsed_event_class_switch() -> None:
+    with touchpoint("openai._streaming.ServerSentEvent: __class__ switch to a subclass keeps its fields"):
+        sse = _sdk.ServerSentEvent(data='{"a": 1}', event="message", id="7", retry=3)
+        same = _sdk.parsed_event(sse, {"a": "parsed once"})
+        assert same is sse and same.json() == {"a": "parsed once"}
+        assert (same.data, same.event, same.id, same.retry) == ('{"a": 1}', "message", "7", 3)
+        other = _sdk.parsed_event(same, {"b": 2})  # not a plain ServerSentEvent any more: a copy
+        assert other is not same and other.json() == {"b": 2} and other.data == same.data

@@ -54,6 +54,7 @@ def test_credentials_are_typed_not_any() -> None:
     assert annotation == "Credentials | Callable[[], str | Awaitable[str]] | None"
 
 
+@pytest.mark.once  # mypy over the openai package takes a minute: `make test` runs it, the other jobs skip it
 def test_mypy_strict_catches_a_misspelt_keyword_and_an_api_key(tmp_path: Path) -> None:
     output = _mypy(tmp_path, (
         "from vertex_openai import AsyncOpenAI, OpenAI, vertex_openai_client\n"
@@ -68,6 +69,7 @@ def test_mypy_strict_catches_a_misspelt_keyword_and_an_api_key(tmp_path: Path) -
     assert "snippet.py:5: error:" in output and "credentials" in output
 
 
+@pytest.mark.once  # mypy over the openai package takes a minute: `make test` runs it, the other jobs skip it
 def test_mypy_strict_accepts_correct_use(tmp_path: Path) -> None:
     output = _mypy(tmp_path, (
         "import openai\n"

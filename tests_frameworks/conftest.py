@@ -104,16 +104,21 @@ def loop_fake() -> Iterator[FakeVertex]:
 _BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 
-def wiring(page: str) -> str:
-    """The first python block of docs/frameworks/<page>.md: the lines that wire our client in."""
+def wiring(page: str, section: str | None = None) -> str:
+    """The first python block of docs/frameworks/<page>.md (or of its `## <section>`): the lines that wire our
+    client in."""
     text = (DOCS / f"{page}.md").read_text(encoding="utf-8")
+    if section is not None:
+        heading = f"\n## {section}\n"
+        assert heading in text, f"docs/frameworks/{page}.md has no section {section!r}"
+        text = text.split(heading, 1)[1]
     match = _BLOCK.search(text)
-    assert match, f"docs/frameworks/{page}.md has no python block"
+    assert match, f"docs/frameworks/{page}.md has no python block" + (f" in {section!r}" if section else "")
     return match.group(1)
 
 
-def wired(page: str, fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Run the page's wiring as written; only the client factories are pointed at the fake."""
+def wired(page: str, fake: FakeVertex, monkeypatch: pytest.MonkeyPatch, section: str | None = None) -> dict[str, Any]:
+    """Run the page's wiring (or its section's) as written; only the client factories are pointed at the fake."""
     real_sync, real_async = vertex_openai.vertex_openai_client, vertex_openai.async_vertex_openai_client
 
     def to_fake(factory: Any) -> Any:
@@ -126,7 +131,7 @@ def wired(page: str, fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> dict[
     monkeypatch.setattr(vertex_openai, "vertex_openai_client", to_fake(real_sync))
     monkeypatch.setattr(vertex_openai, "async_vertex_openai_client", to_fake(real_async))
     namespace: dict[str, Any] = {"__name__": f"docs_{page}"}
-    exec(compile(wiring(page), f"docs/frameworks/{page}.md", "exec"), namespace)
+    exec(compile(wiring(page, section), f"docs/frameworks/{page}.md", "exec"), namespace)
     return namespace
 
 

@@ -69,3 +69,49 @@ def test_without_the_root_clients_structured_output_fails(fake: FakeVertex, monk
     assert llm.invoke("hi").content == "You said: hi"
     with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'chat'"):
         llm.with_structured_output(Order).invoke(PROMPT)
+
+
+# -- embeddings: OpenAIEmbeddings on our clients' embeddings resources (docs/frameworks/langchain.md, "Embeddings")
+def _google_vector(text: str, dimensions: int = 3072) -> list[float]:
+    from vertex_openai.testing._fake_embeddings import fake_vector
+
+    return fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY", text, dimensions, 3072)
+
+
+def _same(got: list[list[float]], texts: list[str], dimensions: int = 3072) -> bool:
+    """The fake's vectors for these texts, as float32 values (the SDK's default encoding carries float32)."""
+    return len(got) == len(texts) and all(vector == pytest.approx(_google_vector(text, dimensions), abs=1e-7)
+                                          for vector, text in zip(got, texts, strict=True))
+
+
+def test_embeddings_documents_and_query(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+    embeddings = wired("langchain", fake, monkeypatch, section="Embeddings")["embeddings"]
+    texts = ["first chunk", "second chunk", "third chunk"]
+    assert _same(embeddings.embed_documents(texts), texts)
+    assert _same([embeddings.embed_query("a question")], ["a question"])
+    sent = [request.json["instances"] for request in fake.embed_requests]
+    assert sorted(i[0]["content"] for i in sent) == sorted([*texts, "a question"])  # one text per request
+    assert all(len(i) == 1 for i in sent)
+    assert _same(asyncio.run(embeddings.aembed_documents(["async chunk"])), ["async chunk"])
+    smaller = embeddings.model_copy(update={"dimensions": 64})
+    assert _same([smaller.embed_query("short")], ["short"], 64)
+    assert fake.embed_requests[-1].json["parameters"]["outputDimensionality"] == 64
+
+
+def test_embeddings_default_ctx_length_check_sends_token_ids_which_are_refused(
+    fake: FakeVertex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiktoken
+    from langchain_openai import OpenAIEmbeddings
+
+    # What a user with network access gets from tiktoken, built offline: a byte-level encoding.
+    offline = tiktoken.Encoding(name="offline-bytes", pat_str=r"\S+|\s+",
+                                mergeable_ranks={bytes([b]): b for b in range(256)}, special_tokens={})
+    monkeypatch.setattr(tiktoken, "encoding_for_model", lambda name: offline)
+    monkeypatch.setattr(tiktoken, "get_encoding", lambda name: offline)
+    wired_embeddings = wired("langchain", fake, monkeypatch, section="Embeddings")["embeddings"]
+    default = OpenAIEmbeddings(model="gemini-embedding-001", client=wired_embeddings.client,
+                               async_client=wired_embeddings.async_client)
+    with pytest.raises(ValueError, match=r"token ids.*check_embedding_ctx_length=False"):
+        default.embed_documents(["a chunk of text"])
+    assert fake.embed_requests == []  # refused before sending

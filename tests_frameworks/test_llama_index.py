@@ -69,3 +69,42 @@ def test_default_legacy_completions_is_refused_before_sending(
     with pytest.raises(UnsupportedEndpointError, match=r"chat\.completions\.create"):
         legacy.complete("Hello")
     assert fake.requests == []
+
+
+# -- embeddings: OpenAIEmbedding on our clients (docs/frameworks/llama-index.md, "Embeddings") --------------------
+def _google_vector(text: str, dimensions: int = 3072) -> list[float]:
+    from vertex_openai.testing._fake_embeddings import fake_vector
+
+    return fake_vector("gemini-embedding-001", "RETRIEVAL_QUERY", text, dimensions, 3072)
+
+
+def _same(got: list[list[float]], texts: list[str], dimensions: int = 3072) -> bool:
+    """The fake's vectors for these texts, as float32 values (the SDK's default encoding carries float32)."""
+    return len(got) == len(texts) and all(vector == pytest.approx(_google_vector(text, dimensions), abs=1e-7)
+                                          for vector, text in zip(got, texts, strict=True))
+
+
+def test_embeddings_batch_and_query(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+    namespace = wired("llama-index", fake, monkeypatch, section="Embeddings")
+    embed_model = namespace["embed_model"]
+    texts = ["first node", "second node", "third node"]
+    assert _same(embed_model.get_text_embedding_batch(texts), texts)
+    assert _same([embed_model.get_query_embedding("a question")], ["a question"])
+    sent = [request.json["instances"] for request in fake.embed_requests]
+    assert all(len(i) == 1 for i in sent) and len(sent) == 4  # gemini-embedding-001: one text per request
+    assert fake.embed_requests[0].token is not None  # our client's token, not an OpenAI key
+
+    async def run() -> list[list[float]]:
+        return await embed_model.aget_text_embedding_batch(["async node", "another"])
+
+    assert _same(asyncio.run(run()), ["async node", "another"])
+
+
+def test_embeddings_dimensions(fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_index.embeddings.openai import OpenAIEmbedding
+
+    namespace = wired("llama-index", fake, monkeypatch, section="Embeddings")
+    smaller = OpenAIEmbedding(model_name="gemini-embedding-001", api_key="unused", dimensions=48)
+    smaller._client = namespace["embed_model"]._client
+    assert _same([smaller.get_query_embedding("short")], ["short"], 48)
+    assert fake.embed_requests[-1].json["parameters"]["outputDimensionality"] == 48

@@ -26,6 +26,7 @@ from ._redact import redact
 
 __all__ = [
     "FIX",
+    "OFFLINE_ROUTE",
     "Discovery",
     "FoundCredentials",
     "default_credentials",
@@ -33,6 +34,7 @@ __all__ = [
     "file_problem",
     "gcloud_config_project",
     "probe_timeout",
+    "token_endpoint_host",
 ]
 
 _METADATA_IP = "169.254.169.254"
@@ -50,6 +52,10 @@ class FoundCredentials:
     project: str | None = None
     project_source: str | None = None
     is_user: bool = False
+    # The host that hands out tokens for these credentials (oauth2.googleapis.com unless the file names another).
+    token_host: str = "oauth2.googleapis.com"
+    # Set when the file names another token endpoint than the one google-auth uses (it ignores the file's for users).
+    token_host_note: str | None = None
 
 
 @dataclass
@@ -124,6 +130,7 @@ _REQUIRED_FIELDS = {
     "authorized_user": ("client_id", "client_secret", "refresh_token"),
 }
 _FILE_LIMIT = 1 << 20
+_DEFAULT_TOKEN_HOST = "oauth2.googleapis.com"
 _FILE_FIX = (
     "Re-create the file: `gcloud auth application-default login`, or download a new service-account key and "
     "point GOOGLE_APPLICATION_CREDENTIALS at it."
@@ -132,6 +139,12 @@ FIX = (
     "Run `gcloud auth application-default login` (your user), or set GOOGLE_APPLICATION_CREDENTIALS to a "
     "service-account key file, or pass credentials= to the client, or run on Google Cloud with an attached "
     "service account."
+)
+# The way to go on without a Google account, offered wherever credentials are missing.
+OFFLINE_ROUTE = (
+    "No Google account at hand? `python -m vertex_openai.testing serve` runs a loopback fake (export the two lines "
+    "it prints: fake mode), `vertex-openai chat --fake` uses one, and `pytest --vertex-fake` records cassettes "
+    "against one."
 )
 
 
@@ -179,6 +192,39 @@ def file_problem(path: str) -> str:
     return f"has type {kind}, but google-auth could not load it"
 
 
+def _host_of(url: object) -> str | None:
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
+
+def _file_token_host(path: str) -> str | None:
+    """The host of the token endpoint a credentials file names (`token_uri`, or `token_url` for federation)."""
+    try:
+        with open(path, "rb") as handle:
+            info = json.loads(handle.read(_FILE_LIMIT))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(info, dict):
+        return None
+    return _host_of(info.get("token_uri")) or _host_of(info.get("token_url"))
+
+
+def token_endpoint_host(credentials: Any = None, path: str | None = None) -> str:
+    """The host that hands out access tokens: the credentials' `token_uri`, else the one in the credentials file
+    (`path`, or the file google-auth would load; nothing is loaded), else oauth2.googleapis.com."""
+    host = _host_of(getattr(credentials, "token_uri", None)) if credentials is not None else None
+    if host is None and path is None and credentials is None:
+        place = _places().file
+        path = place[0] if place is not None else None
+    if host is None and path is not None:
+        host = _file_token_host(path)
+    return host or _DEFAULT_TOKEN_HOST
+
+
 def _load_file(path: str, source: str) -> Discovery:
     import google.auth
     from google.auth.credentials import with_scopes_if_required
@@ -197,7 +243,12 @@ def _load_file(path: str, source: str) -> Discovery:
         credentials = from_env()
     credentials = with_scopes_if_required(credentials, [CLOUD_PLATFORM_SCOPE])  # type: ignore[no-untyped-call]
     kind, identity, is_user = describe(credentials)
-    found = FoundCredentials(credentials, f"{path} ({source})", kind, identity, is_user=is_user)
+    found = FoundCredentials(credentials, f"{path} ({source})", kind, identity, is_user=is_user,
+                             token_host=token_endpoint_host(credentials, path))
+    named = _file_token_host(path)
+    if named and named != found.token_host:
+        found.token_host_note = (f"the file's token_uri ({named}) is not used: google-auth asks "
+                                 f"{found.token_host} for these credentials' tokens")
     if project:
         found.project, found.project_source = project, f"the credentials file {path}"
     elif is_user:
@@ -205,11 +256,15 @@ def _load_file(path: str, source: str) -> Discovery:
     return Discovery(found=found)
 
 
-def _probe_metadata(timeout: float) -> tuple[bool, str | None, str]:
-    """(reachable, project id, what happened), in at most about `timeout` seconds."""
-    host = os.environ.get("GCE_METADATA_HOST") or os.environ.get("GCE_METADATA_ROOT") or (
+def _metadata_host() -> str:
+    return os.environ.get("GCE_METADATA_HOST") or os.environ.get("GCE_METADATA_ROOT") or (
         os.environ.get("GCE_METADATA_IP") or _METADATA_IP
     )
+
+
+def _probe_metadata(timeout: float) -> tuple[bool, str | None, str]:
+    """(reachable, project id, what happened), in at most about `timeout` seconds."""
+    host = _metadata_host()
     connection = http.client.HTTPConnection(host, timeout=timeout)
     try:
         connection.request("GET", _METADATA_PATH, headers={"Metadata-Flavor": "Google"})
@@ -287,7 +342,8 @@ def discover_credentials(metadata_timeout: float = 1.0) -> Discovery:
 
             credentials = compute_engine.Credentials()  # type: ignore[no-untyped-call]
             kind, identity, is_user = describe(credentials)
-            found = FoundCredentials(credentials, what, kind, identity, is_user=is_user)
+            found = FoundCredentials(credentials, what, kind, identity, is_user=is_user,
+                                     token_host=_host_of(f"http://{_metadata_host()}") or _METADATA_IP)
             if project:
                 found.project, found.project_source = project, "the metadata server"
             return Discovery(found=found, notes=notes)
@@ -394,4 +450,4 @@ def _default_failure(err: BaseException, request: _BoundedRequest, elapsed: floa
     text = f"No Google credentials found (Application Default Credentials) after {elapsed:.1f}s: {'; '.join(notes)}."
     if probed:
         text += f" {_SKIP_HINT}"
-    return f"{text} {FIX}"
+    return f"{text} {FIX} {OFFLINE_ROUTE}"

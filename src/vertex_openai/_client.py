@@ -23,6 +23,7 @@ from typing_extensions import Unpack
 
 from ._auth import TokenSource
 from ._config import VertexConfig, resolve_config
+from ._fake_mode import fake_copy_stays_fake
 from ._http_auth import REFRESH_ERROR_EXTENSION, auth_for, same_origin, set_bearer, token_wait
 from ._options import (
     NO_VERTEX_OPTIONS,
@@ -256,6 +257,8 @@ class _VertexClientMixin:
 
     def _vertex_copy_config(self, changes: Mapping[str, Any]) -> VertexConfig:
         config = self._vertex_config
+        fake = bool(config.options.get("fake_mode"))
+        stays_fake = fake and fake_copy_stays_fake(changes.get("base_url"), changes.get("credentials"))
         if not any(changes.get(key) is not None for key in VERTEX_KEYS):
             return config
         target = config.target
@@ -282,7 +285,8 @@ class _VertexClientMixin:
             token_refresh_timeout=config.token_refresh_timeout,
             max_retry_delay=config.max_retry_delay,
             token_source=None if credentials is not None else config.token_source,
-        ).with_options(**{k: v for k, v in config.options.items() if k != "base_url_override"})
+        ).with_options(**{k: v for k, v in config.options.items()
+                          if k != "base_url_override" and (k != "fake_mode" or stays_fake)})
 
     def _vertex_copy_kwargs(
         self,

@@ -5,6 +5,10 @@ printed by `python -m vertex_openai.testing serve`. They count only when both ar
 loopback IP literal or `localhost`; then the client sends only that token and never loads Google credentials.
 One of the two without the other, or a URL that leaves the machine, is refused: a half-set fake mode must not
 quietly fall back to real Google credentials, and a fake token must never leave the machine.
+
+Copies (`with_options` / `copy`) of a fake-mode client keep that rule: a copy may move to another loopback
+URL (still with the fake token); a copy that changes both `base_url` and `credentials` leaves fake mode
+explicitly; a copy that changes only one of them in a way that would mix the fake with anything else is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["FAKE_BASE_URL_ENV", "FAKE_TOKEN_ENV", "FakeMode", "fake_mode_from_env"]
+__all__ = ["FAKE_BASE_URL_ENV", "FAKE_TOKEN_ENV", "FakeMode", "fake_copy_stays_fake", "fake_mode_from_env"]
 
 FAKE_BASE_URL_ENV = "VERTEX_OPENAI_FAKE_BASE_URL"
 FAKE_TOKEN_ENV = "VERTEX_OPENAI_FAKE_TOKEN"
@@ -56,6 +60,37 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _loopback_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and _is_loopback(host) and not parts.username and not parts.password
+
+
+def fake_copy_stays_fake(base_url: str | None, credentials: object) -> bool:
+    """For a copy of a fake-mode client: True if it stays in fake mode, False if it leaves it (both changed).
+
+    ValueError for a copy that would send the fake token off this machine, or other credentials to the fake.
+    """
+    if base_url is not None and credentials is not None:
+        return False
+    if credentials is not None:
+        raise ValueError(
+            "this client is in fake mode (it talks to the loopback fake with the fake token), so a copy with "
+            "credentials= alone would send those credentials' tokens to the fake. Pass base_url= as well to leave "
+            "fake mode, or leave credentials= out to keep the fake token."
+        )
+    if base_url is not None and not _loopback_url(base_url):
+        raise ValueError(
+            "this client is in fake mode, which only talks to a loopback address (127.0.0.1, ::1 or localhost) so "
+            "the fake token never leaves this machine; a copy with a base_url= elsewhere would take it there. Pass "
+            "credentials= as well to leave fake mode with credentials of your own."
+        )
+    return True
 
 
 def fake_mode_from_env(environ: Mapping[str, str] | None = None) -> FakeMode | None:

@@ -108,6 +108,8 @@ def init_kwargs(
             if fake is not None:
                 warnings.warn(fake.warning, UserWarning, stacklevel=4)
                 base_url, credentials = fake.base_url, fake.token_provider()
+        else:
+            fake = None
         vertex_config = resolve_config(
             project,
             location,
@@ -121,6 +123,8 @@ def init_kwargs(
         )
         if base_url is not None:
             vertex_config = vertex_config.with_options(base_url_override=vertex_config.target.base_url)
+        if fake is not None:  # copies keep fake mode's rule (_fake_mode.fake_copy_stays_fake)
+            vertex_config = vertex_config.with_options(fake_mode=True)
     if schema_adaptation is not None:
         vertex_config = vertex_config.with_options(schema_adaptation=check_mode(schema_adaptation))
     sdk_kwargs = dict(openai_kwargs)

@@ -18,6 +18,8 @@ This module imports only `openai`, `httpx` and (lazily) `httpx2`. Majors: 1 = 1.
 | `_make_sse_decoder()`; `_streaming.SSEDecoder`, `ServerSentEvent` | Google's error frames | 1 2 3 | contract fails |
 | `Stream.__init__` sets `response`, then calls the above | the request of stream errors | 1 2 3 | base_url's |
 | `Stream` `_client` `_cast_to` `_options` `_iterator` | Responses over a chat stream | 1 2 3 | contract fails |
+| `lib.streaming` Response streams/managers: enter, `__next__`, `__class__` | parse errors | 1 2 3 | contract fails |
+| `ServerSentEvent` `__class__` set to a subclass | each event's JSON parsed once | 1 2 3 | contract fails |
 | `APIError(msg, request, *, body)` and subclasses | errors of ours with the SDK's classes | 1 2 3 | - |
 | a real `request` in APIError (reads its headers) | the 3.60 change: None raises | 3.60+ | we always pass one |
 | APIError strips `authorization`/`api-key` | no credential kept in an error | 3.60+ | `scrub_error`, all majors |
@@ -43,12 +45,13 @@ This module imports only `openai`, `httpx` and (lazily) `httpx2`. Majors: 1 = 1.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from copy import copy
 from types import FrameType, ModuleType
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import openai
@@ -70,6 +73,7 @@ __all__ = [
     "clone_raw_response",
     "connection_error",
     "construct_type",
+    "convert_response_stream_errors",
     "custom_headers",
     "custom_query",
     "drop_openai_credentials",
@@ -81,6 +85,7 @@ __all__ = [
     "local_async_paginator",
     "local_list_page",
     "make_request_options",
+    "parsed_event",
     "placeholder_request",
     "pydantic_function_tool",
     "resource_client",
@@ -393,6 +398,130 @@ def init_event_stream(stream: Any, *, source: Any, iterator: Any) -> None:
     stream._cast_to = Any
     stream._options = None
     stream._iterator = iterator
+
+
+class _ParsedEvent(ServerSentEvent):
+    """An event whose JSON was parsed once by our decoder; `json()` returns it without parsing again."""
+
+    _parsed: Any = None
+
+    def json(self) -> Any:
+        return self._parsed
+
+
+def parsed_event(sse: ServerSentEvent, parsed: Any) -> ServerSentEvent:
+    """`sse` answering `json()` with `parsed`: the same object when the SDK built a plain `ServerSentEvent` (its
+    class switched to a subclass that adds `json` only: no second event per chunk), else a copy of its fields."""
+    if type(sse) is ServerSentEvent:
+        sse.__class__ = _ParsedEvent
+        event = cast(_ParsedEvent, sse)
+    else:
+        event = _ParsedEvent(data=sse.data, event=sse.event, id=sse.id, retry=sse.retry)
+    event._parsed = parsed
+    return event
+
+
+# The SDK's `responses.stream()` helpers (openai.lib.streaming.responses), imported on first use as the SDK does.
+_ErrorConverter = Callable[[str, Exception], Exception]
+
+
+def convert_response_stream_errors(manager: Any, errors: tuple[type[Exception], ...], convert: _ErrorConverter) -> Any:
+    """`manager` (what the SDK's `responses.stream()` returns, sync or async), switched in place to a subclass
+    whose stream raises `convert(text, err)` where iterating it raises one of `errors`; `text` is the output
+    text streamed so far. The subclasses add methods only: the SDK's objects keep their state."""
+    for cls in _response_stream_managers():
+        if _switch_class(manager, cls):
+            manager._vertex_on_error = (errors, convert)
+    return manager
+
+
+def _switch_class(obj: Any, cls: type) -> bool:
+    """Make `obj` an instance of `cls`, a subclass of its class that adds methods only; False when `obj` is
+    not an instance of the class `cls` extends."""
+    if isinstance(obj, cls.__mro__[1]) and not isinstance(obj, cls):
+        obj.__class__ = cls
+        return True
+    return isinstance(obj, cls)
+
+
+@functools.cache
+def _response_stream_managers() -> tuple[type, type]:
+    """Our subclasses of the SDK's `ResponseStreamManager` / `AsyncResponseStreamManager`, whose `__enter__` /
+    `__aenter__` switch the stream the SDK builds to our subclass of `ResponseStream` / `AsyncResponseStream`."""
+    from openai.lib.streaming.responses import (
+        AsyncResponseStream,
+        AsyncResponseStreamManager,
+        ResponseStream,
+        ResponseStreamManager,
+    )
+
+    class Stream(ResponseStream[Any]):
+        _vertex_text: str = ""
+        _vertex_on_error: tuple[tuple[type[Exception], ...], _ErrorConverter] | None = None
+
+        def __next__(self) -> Any:
+            if self._vertex_on_error is None:
+                return super().__next__()
+            errors, convert = self._vertex_on_error
+            try:
+                event = super().__next__()
+            except errors as err:
+                raise convert(self._vertex_text, err) from err
+            if event.type == "response.output_text.delta":
+                self._vertex_text += event.delta
+            return event
+
+        def __iter__(self) -> Iterator[Any]:  # the SDK's __iter__ reads its generator, bypassing __next__
+            while True:
+                try:
+                    event = self.__next__()
+                except StopIteration:
+                    return
+                yield event
+
+    class AsyncStream(AsyncResponseStream[Any]):
+        _vertex_text: str = ""
+        _vertex_on_error: tuple[tuple[type[Exception], ...], _ErrorConverter] | None = None
+
+        async def __anext__(self) -> Any:
+            if self._vertex_on_error is None:
+                return await super().__anext__()
+            errors, convert = self._vertex_on_error
+            try:
+                event = await super().__anext__()
+            except errors as err:
+                raise convert(self._vertex_text, err) from err
+            if event.type == "response.output_text.delta":
+                self._vertex_text += event.delta
+            return event
+
+        async def __aiter__(self) -> AsyncIterator[Any]:
+            while True:
+                try:
+                    event = await self.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield event
+
+    class Manager(ResponseStreamManager[Any]):
+        _vertex_on_error: tuple[tuple[type[Exception], ...], _ErrorConverter] | None = None
+
+        def __enter__(self) -> Any:
+            stream: Any = super().__enter__()
+            if _switch_class(stream, Stream):
+                stream._vertex_on_error = self._vertex_on_error
+            return stream
+
+    class AsyncManager(AsyncResponseStreamManager[Any]):
+        _vertex_on_error: tuple[tuple[type[Exception], ...], _ErrorConverter] | None = None
+
+        async def __aenter__(self) -> Any:
+            stream: Any = await super().__aenter__()
+            if _switch_class(stream, AsyncStream):
+                stream._vertex_on_error = self._vertex_on_error
+            return stream
+
+    return Manager, AsyncManager
 
 
 # -- resources and pages -----------------------------------------------------------------------------

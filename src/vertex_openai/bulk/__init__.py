@@ -1,4 +1,4 @@
-"""Bulk structured extraction: many items through `parse()` into one resumable JSONL of pydantic rows.
+"""Bulk work on a client: structured extraction (`extract`) and embeddings (`embed`), each into one resumable JSONL.
 
 Example::
 
@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from ._batch_job import BatchApiError
 from ._capacity import AdaptiveLimit, CapacityStats
+from ._embed import EmbedInterrupted, aembed, embed, format_embed_summary
 from ._identity import check_output_is_not_input, run_identity
 from ._items import BulkInputError, Item, Prompt, count_and_check_ids, iter_items, template_fields
 from ._local import LocalRunner
@@ -34,13 +35,17 @@ __all__ = [
     "BulkAbortedError",
     "BulkInputError",
     "CapacityStats",
+    "EmbedInterrupted",
     "ExtractSummary",
     "OutputFileError",
     "OutputLockedError",
     "Prices",
     "ResumeMismatchError",
+    "aembed",
     "aextract",
+    "embed",
     "extract",
+    "format_embed_summary",
     "format_summary",
     "read_results",
 ]

@@ -211,7 +211,7 @@ class BatchRun:
                     self.api.upload(bucket, name, handle, "application/jsonl")
                 body = {
                     "displayName": f"{self.display_name}-{part.number}",
-                    "model": gemini_model_path(self.model) if is_gemini(self.model) else self._maas_path(),
+                    **self._model_fields(),
                     "inputConfig": {"instancesFormat": "jsonl", "gcsSource": {"uris": [f"gs://{bucket}/{input_name}"]}},
                     "outputConfig": {"predictionsFormat": "jsonl",
                                      "gcsDestination": {"outputUriPrefix": f"gs://{bucket}/{run}/output-{part.number}"}},
@@ -224,6 +224,10 @@ class BatchRun:
             for part in parts:
                 part.close()
         return jobs
+
+    def _model_fields(self) -> dict[str, Any]:
+        """The job body's model field (an engine for other kinds of requests adds its parameters)."""
+        return {"model": gemini_model_path(self.model) if is_gemini(self.model) else self._maas_path()}
 
     def _maas_path(self) -> str:
         publisher, _, name = self.model.partition("/")

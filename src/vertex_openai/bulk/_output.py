@@ -19,7 +19,8 @@ same output meets the same lock. The kernel releases it when the holder dies, so
 leaves a stale lock behind, and nothing is created beside the output. Only a regular file can be an
 output (a directory, a device such as `/dev/null`, a pipe such as `/dev/stdout` are refused before
 anything is written), and an existing file is taken as an output only when every line has our shape
-(`{"id": str, "ok": bool, ...}`), so an input file is never appended to or cut.
+(`{"id": str, "ok": bool, ...}` from extract, `{"id": str, "embedding": [...]}` or `{"id": str, "error": {...}}`
+from embed), so an input file is never appended to or cut.
 
 What produced the file is recorded beside it in `<output>.run.json` (`identity`: the things that shape
 a line, such as model, schema and prompt; plus the engines and batch job names used). A run whose
@@ -48,6 +49,7 @@ __all__ = [
     "ResumeMismatchError",
     "id_digest",
     "read_results",
+    "record_ok",
 ]
 
 RUN_RECORD_SUFFIX = ".run.json"
@@ -178,7 +180,12 @@ def _repair_tail(fd: int) -> int:
 
 
 def _is_result(record: Any) -> bool:
-    return isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("ok"), bool)
+    """Our line shapes: extract's `{"id": str, "ok": bool, ...}`, embed's `{"id": str, "embedding": [...]}` or
+    `{"id": str, "error": {...}}`."""
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        return False
+    return (isinstance(record.get("ok"), bool) or isinstance(record.get("embedding"), list)
+            or (isinstance(record.get("error"), dict) and "ok" not in record))
 
 
 def read_results(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
@@ -195,9 +202,16 @@ def read_results(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                 if not _is_result(record):
                     raise OutputFileError(
                         f"{path}:{number}: not a result line of a vertex-openai output (each has a string \"id\" "
-                        "and a true/false \"ok\"); is this an input file? Choose another output file"
+                        "and a true/false \"ok\", or an \"embedding\" or \"error\"); is this an input file? "
+                        "Choose another output file"
                     )
                 yield record
+
+
+def record_ok(record: Mapping[str, Any]) -> bool:
+    """Whether a result line is a success: `"ok": true` (extract), or no `"error"` (embed)."""
+    ok = record.get("ok")
+    return bool(ok) if ok is not None else "error" not in record
 
 
 def _short(value: Any) -> str:
@@ -227,7 +241,7 @@ class ResultWriter:
             _lock(self._fd, self.path)
             self.done = DoneIndex()
             for record in read_results(self.path):  # before any repair: a file that is not ours stays untouched
-                self.done.add(str(record["id"]), bool(record.get("ok")))
+                self.done.add(str(record["id"]), record_ok(record))
             self.repaired_bytes = _repair_tail(self._fd)
             self.record_path = self.path.with_name(self.path.name + RUN_RECORD_SUFFIX)
             self.record: dict[str, Any] | None = None
@@ -306,7 +320,7 @@ class ResultWriter:
                 view = view[written:]
         except OSError as err:  # a full disk, a file-size limit: say which file
             raise OSError(err.errno, err.strerror, str(self.path)) from None
-        self.done.add(item_id, bool(record.get("ok")))
+        self.done.add(item_id, record_ok(record))
         self._unsynced = True
         if time.monotonic() - self._last_sync >= self.fsync_interval:
             self.sync()

@@ -92,7 +92,8 @@ class Progress:
             self._bar.set_postfix_str(f"failed={failed}{note}", refresh=True)
             return
         now = time.monotonic()
-        if self._tty and now - self._last >= self.min_redraw:
+        # A batch job's status is drawn at once the first time (a short job may end before min_redraw has passed).
+        if self._tty and (not self._plain_drawn or now - self._last >= self.min_redraw):
             self._last = now
             self.stream.write("\r\x1b[2K" + self.status() + note)
             self.stream.flush()

@@ -257,9 +257,10 @@ def run_chat(options: ChatOptions, out: Style, err: Style, make_client: Callable
     except VertexAuthError as error:
         printer.finish()
         # As doctor does: an unreachable token endpoint is a network problem, not a bad login.
-        detail, fix = token_failure(redact(str(error)) or type(error).__name__, options.timeout)
-        if "the login itself may be fine" in fix:
-            detail = detail.split(" To fix: ")[0]
+        from .._adc import token_endpoint_host
+
+        detail, fix = token_failure(redact(str(error)) or type(error).__name__, options.timeout,
+                                    token_endpoint_host())
         err.write(f"{err.mark('fail')} {clean(detail)}")
         if "No Google credentials found" not in detail:  # that message carries its own fix
             err.write(f"    {err.arrow} {fix}")

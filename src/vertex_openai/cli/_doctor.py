@@ -15,21 +15,32 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._adc import FoundCredentials, discover_credentials
 from .._auth import CredentialsTokenSource, check_quota_project, quota_project_source
 from .._endpoints import build_base_url, validate_base_url, validate_location, validate_project, vertex_model_name
 from .._exceptions import VertexAuthError
+from .._fake_mode import FAKE_BASE_URL_ENV, FAKE_TOKEN_ENV
 from .._redact import redact
 from ..wire._errors import google_error, hint_for
 from ..wire._hints import model_hint
-from ._advice import token_failure
+from ._advice import OFFLINE_ROUTE, token_failure
 from ._output import Check
 from ._versions import openai_check
 
-__all__ = ["DoctorOptions", "run_checks"]
+__all__ = ["Diagnosis", "DoctorOptions", "FakeTarget", "diagnose", "ready_line", "run_checks"]
 
 _URL_PARTS = re.compile(r"/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/")
+
+
+@dataclass
+class FakeTarget:
+    """Fake mode: the loopback fake requests go to, the credentials it accepts, and how it was chosen."""
+
+    base_url: str
+    credentials: Any
+    how: str
 
 
 @dataclass
@@ -42,6 +53,20 @@ class DoctorOptions:
     timeout: float = 10.0
     metadata_timeout: float = 1.0
     on_client: Callable[[Any], Any] | None = None
+    # Fake mode (the VERTEX_OPENAI_FAKE_* variables or --fake): check the fake, never Google's credentials.
+    fake: FakeTarget | None = None
+    # Fake mode asked for but unusable (half set, not loopback): why; Google's credentials are not loaded either.
+    fake_error: str | None = None
+
+
+@dataclass
+class Diagnosis:
+    """Every check, and where requests go (the base URL) when that is known."""
+
+    checks: list[Check]
+    base_url: str | None
+    fake: bool = False
+    tried: bool = False
 
 
 @dataclass
@@ -58,6 +83,13 @@ class _State:
 
 def run_checks(options: DoctorOptions) -> list[Check]:
     """All checks, in the order a request needs them."""
+    return diagnose(options).checks
+
+
+def diagnose(options: DoctorOptions) -> Diagnosis:
+    """All checks, in the order a request needs them, and the base URL they were about."""
+    if options.fake is not None or options.fake_error is not None:
+        return _diagnose_fake(options)
     state = _State()
     checks: list[Check] = [openai_check()]
     checks += _credentials(options, state)
@@ -69,13 +101,92 @@ def run_checks(options: DoctorOptions) -> list[Check]:
     checks += _model(options, state)
     checks += _stray_keys()
     checks += _live(options, state)
-    return checks
+    tried = any(check.name == "live request" and check.status == "ok" for check in checks)
+    return Diagnosis(checks, state.base_url, tried=tried)
+
+
+_GOOGLE_ONLY = ("credentials", "project", "location", "quota project", "access token")
+
+
+def _diagnose_fake(options: DoctorOptions) -> Diagnosis:
+    """Fake mode: where requests go, Google-only checks skipped (ADC never loaded), one request to the fake."""
+    if options.fake is None:
+        skipped = [Check("skip", name, "not checked: fix fake mode first (see above)") for name in _GOOGLE_ONLY]
+        return Diagnosis([openai_check(), Check("fail", "fake mode", options.fake_error or "unusable"), *skipped],
+                         None, fake=True)
+    fake = options.fake
+    checks = [openai_check(), Check("ok", "fake mode", fake.how)]
+    checks += [Check("skip", name, "not used in fake mode (Google credentials are not loaded)")
+               for name in _GOOGLE_ONLY]
+    state = _State(base_url=fake.base_url)
+    checks += _model(options, state)
+    checks += _stray_keys()
+    request = _fake_request(options, fake)
+    checks.append(request)
+    return Diagnosis(checks, fake.base_url, fake=True, tried=request.status == "ok")
+
+
+_FAKE_FIX = (f"Start one with `python -m vertex_openai.testing serve` and export the two lines it prints, or unset "
+             f"{FAKE_BASE_URL_ENV} and {FAKE_TOKEN_ENV} to check Vertex AI.")
+
+
+def _fake_request(options: DoctorOptions, fake: FakeTarget) -> Check:
+    """One tiny request to the fake (loopback, so always sent): does it answer, and take the token?"""
+    import openai
+
+    from .._client import vertex_openai_client
+
+    client = vertex_openai_client(base_url=fake.base_url, credentials=fake.credentials, max_retries=0,
+                                  timeout=options.timeout)
+    if options.on_client is not None:
+        options.on_client(client)
+    where = _origin(fake.base_url)
+    started = time.monotonic()
+    try:
+        reply = client.chat.completions.create(
+            model=options.model, messages=[{"role": "user", "content": "Reply with one word: ok"}], max_tokens=16,
+        )
+    except openai.APIStatusError as err:
+        error = google_error(getattr(err, "body", None)) or {}
+        message = redact(str(error.get("message") or "")).strip()
+        detail = f"HTTP {err.status_code} {error.get('status') or ''}".rstrip() + f" from the fake at {where}"
+        if err.status_code == 401:
+            return Check("fail", "fake request", f"{detail}: it does not accept the token in {FAKE_TOKEN_ENV}",
+                         f"Export the {FAKE_TOKEN_ENV} line this fake's `serve` printed (each run makes a new "
+                         "token unless --token is given).")
+        return Check("fail", "fake request", f"{detail}: {message[:300]}" if message else detail)
+    except openai.APIConnectionError as err:
+        return Check("fail", "fake request", f"no answer from the loopback fake at {where} "
+                     f"({type(err).__name__}): is it still running?", _FAKE_FIX)
+    finally:
+        client.close()
+    took = time.monotonic() - started
+    return Check("ok", "fake request", f"{reply.model or options.model} answered in {took:.1f}s (the loopback "
+                 "fake, not Vertex AI)")
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL: the host a request actually goes to."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}" if parts.netloc else url
+
+
+def ready_line(diagnosis: Diagnosis) -> str:
+    """The closing line when nothing failed: ready, and the host requests go to."""
+    if diagnosis.fake and diagnosis.base_url:
+        return (f"Ready (fake mode): the loopback fake at {_origin(diagnosis.base_url)} answered; requests go "
+                "there, not to Vertex AI")
+    if not diagnosis.base_url:
+        return "Ready: everything a request needs is in place"
+    how = "a live request answered" if diagnosis.tried else "not tried: add --live to send one request"
+    return f"Ready: everything a request needs is in place; requests go to {_origin(diagnosis.base_url)} ({how})"
 
 
 def _credentials(options: DoctorOptions, state: _State) -> list[Check]:
     discovery = discover_credentials(options.metadata_timeout)
     if discovery.found is None:
-        return [Check("fail", "credentials", discovery.error or "none found", discovery.fix)]
+        also = OFFLINE_ROUTE if discovery.error and "no Google credentials found" in discovery.error else None
+        return [Check("fail", "credentials", discovery.error or "none found", discovery.fix, also)]
     found = state.found = discovery.found
     return [
         Check("ok", "credentials", f"{found.kind}, {found.source}"),
@@ -191,7 +302,10 @@ def _token(options: DoctorOptions, state: _State) -> list[Check]:
     try:
         source.token()
     except VertexAuthError as err:
-        detail, fix = token_failure(redact(str(err)), options.timeout)  # the same words as `chat`
+        # the same words as `chat`, naming the token endpoint these credentials use
+        detail, fix = token_failure(redact(str(err)), options.timeout, state.found.token_host)
+        if state.found.token_host_note and state.found.token_host in fix:
+            fix = f"{fix} ({state.found.token_host_note})"
         return [Check("fail", "access token", detail, fix)]
     state.token_ok = True
     took = time.monotonic() - started

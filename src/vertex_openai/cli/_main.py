@@ -27,7 +27,9 @@ examples:
   vertex-openai chat "Why is the sky blue?" --stream
   vertex-openai chat "Plan a party" --json-schema event.json
   vertex-openai extract tickets.jsonl --schema app.models:Ticket --prompt @prompt.txt --output out.jsonl
+  vertex-openai embed chunks.jsonl --model gemini-embedding-001 --output vectors.jsonl
   vertex-openai demo                         offline walkthrough, no Google account needed
+  vertex-openai doctor --fake                check the loopback fake instead of Google (fake mode)
 
   vertex-openai chat --fake "Hello"          one request to a loopback fake, no Google account needed
 
@@ -90,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_versions())
     parser.add_argument("-v", "--verbose", action="store_true", default=False,
                         help="log each HTTP request and response to stderr (tokens redacted)")
-    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,extract,demo}")
+    commands = parser.add_subparsers(dest="command", metavar="{doctor,chat,extract,embed,demo}")
 
     doctor = commands.add_parser(
         "doctor", parents=[common], help="check credentials, project, location, token and model; say how to fix",
@@ -103,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--live", action="store_true", help="send one tiny request to the model")
     doctor.add_argument("--timeout", type=_positive, default=10.0,
                         help="seconds to wait for the token endpoint and the live request (default: 10)")
+    doctor.add_argument("--fake", action="store_true",
+                        help="check the loopback fake Vertex instead of Google (as `chat --fake`): the one named by "
+                        "VERTEX_OPENAI_FAKE_BASE_URL/_TOKEN, else one started for the check; Google credentials "
+                        "are not loaded")
 
     chat = commands.add_parser(
         "chat", parents=[common], help="send one prompt and print the answer",
@@ -131,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_extract_parser(commands, common)
 
+    from ._embed import add_embed_parser
+
+    add_embed_parser(commands, common)
+
     demo = commands.add_parser(
         "demo", help="offline walkthrough against the fake Vertex shipped in the package",
         description="Run the quick start (non-stream, stream, structured output, a Google error, async) "
@@ -148,18 +158,46 @@ def _styles() -> tuple[Any, Any]:
 
 
 def _doctor(args: argparse.Namespace, verbose: bool) -> int:
-    from ._doctor import DoctorOptions, run_checks
-    from ._output import render_check
+    from .._fake_mode import fake_mode_from_env
+    from ._doctor import DoctorOptions, FakeTarget
+    from ._fake import FakeUsageError, fake_target
 
-    out, _ = _styles()
     options = DoctorOptions(project=args.project, location=args.location, model=args.model, live=args.live,
                             base_url=args.base_url, timeout=args.timeout)
     if verbose:
         from ._verbose import hook_client
 
         options.on_client = hook_client
+    if args.base_url is None:
+        # As the client does: fake mode's variables count unless --base-url is given. Unusable ones are a failed
+        # check, and then Google's credentials are not loaded either (a half-set fake mode never falls back).
+        try:
+            fake_mode_from_env()
+        except ValueError as error:
+            options.fake_error = str(error)
+            return _doctor_report(options)
+    notes: list[str] = []
+    try:
+        with fake_target(args.fake, args.base_url, notes.append) as (base_url, credentials):
+            if credentials is not None:
+                how = notes[-1].removeprefix("fake mode: ") if notes else f"the loopback fake at {base_url}"
+                options.fake = FakeTarget(base_url or "", credentials, how)
+                options.base_url = None
+            return _doctor_report(options)
+    except FakeUsageError as error:
+        _, err = _styles()
+        err.write(f"{err.mark('fail')} {error}")
+        return 2
+
+
+def _doctor_report(options: Any) -> int:
+    from ._doctor import diagnose, ready_line
+    from ._output import render_check
+
+    out, _ = _styles()
     out.write(out.bold("vertex-openai doctor") + out.dim(f"  {_versions('')}"))
-    checks = run_checks(options)
+    diagnosis = diagnose(options)
+    checks = diagnosis.checks
     for check in checks:
         render_check(out, check)
     failed = [check for check in checks if check.failed]
@@ -171,7 +209,7 @@ def _doctor(args: argparse.Namespace, verbose: bool) -> int:
         return 1
     warned = sum(check.status == "warn" for check in checks)
     extra = f" ({warned} note(s) marked ! above)" if warned else ""
-    out.write(f"{out.mark('ok')} Ready: everything a request needs is in place{extra}.")
+    out.write(f"{out.mark('ok')} {ready_line(diagnosis)}{extra}.")
     return 0
 
 
@@ -260,6 +298,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, verbose: boo
             from ._extract import run_extract
 
             return run_extract(args, verbose)
+        if args.command == "embed":
+            from ._embed import run_embed
+
+            return run_embed(args, verbose)
         if args.command == "demo":
             return _demo()
         parser.print_help(sys.stderr)

@@ -103,6 +103,8 @@ class Check:
     name: str
     detail: str
     fix: str | None = None
+    # One more line under the fix: another way forward (e.g. the offline route), not part of the fix itself.
+    also: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -114,3 +116,5 @@ def render_check(style: Style, check: Check) -> None:
     style.write(f"{style.mark(check.status)} {style.bold(clean(check.name))}: {clean(check.detail)}")
     if check.fix:
         style.write(f"    {style.arrow} fix: {clean(check.fix)}")
+    if check.also:
+        style.write(f"    {style.arrow} {clean(check.also)}")

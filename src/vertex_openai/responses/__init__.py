@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._errors import ResponsesNotSupportedError, UnknownResponseError
+from ._errors import InvalidInputError, ResponsesNotSupportedError, UnknownResponseError
 from ._store import DEFAULT_MAX_RESPONSES, ResponseStore
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ __all__ = [
     "PARAMETERS",
     "AsyncResponses",
     "AsyncResponsesEventStream",
+    "InvalidInputError",
     "ResponseStore",
     "Responses",
     "ResponsesEventStream",

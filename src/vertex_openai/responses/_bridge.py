@@ -2,11 +2,13 @@
 
 The SDK's own `responses.create/parse/stream/retrieve/delete` build their request as usual and hand it
 to the resource's `_post`/`_get`/`_delete`; the bridge answers those calls locally (store) or through
-the client's `chat.completions.create`, never with a request to a `/responses` URL.
+the client's `chat.completions.create`, never with a request to a `/responses` URL (the resources post the
+few models Vertex serves natively there themselves, see `_native`).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 import typing
@@ -16,7 +18,8 @@ from typing import Any
 from ._errors import ResponsesNotSupportedError
 from ._output import build_response, new_id, response_from_completion
 from ._params import ChatPlan, plan_chat_request
-from ._store import ResponseStore, StoredResponse
+from ._parsing import parse_tolerantly
+from ._store import ResponseStore
 
 __all__ = ["Bridge", "refuse"]
 
@@ -52,7 +55,7 @@ def _item_id(generated: str, response_id: str, position: int) -> str:
 
 def _input_item_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """An input item as `input_items.list` shows it (ids and statuses filled in, string content as parts)."""
-    data = dict(item)
+    data = copy.deepcopy(dict(item))  # the page is the caller's to change
     kind = data.get("type") or "message"
     data["type"] = kind
     if kind == "message":
@@ -97,7 +100,7 @@ class Bridge:
         if stream:
             refuse("responses.retrieve(stream=True) / responses.stream(response_id=...)",
                    "Responses are complete when they are stored; use responses.retrieve(id) without stream.")
-        return self.store.get(response_id).response
+        return self.store.response_copy(response_id)
 
     def delete(self, path: str) -> None:
         self.store.delete(self.response_id_of(path))
@@ -133,10 +136,13 @@ class Bridge:
     # -- create --------------------------------------------------------------------------------------------
     def plan(self, body: Mapping[str, Any], options: Mapping[str, Any]) -> ChatPlan:
         previous = body.get("previous_response_id")
-        history = self.store.get(previous).conversation if previous else None
+        parent = self.store.get(previous) if previous else None
         extra_json = options.get("extra_json")
-        return plan_chat_request(body, history=history, signatures=self.store.signature,
+        plan = plan_chat_request(body, history=parent.conversation if parent is not None else None,
+                                 signatures=self.store.signature,
                                  extra_json=extra_json if isinstance(extra_json, Mapping) else None)
+        plan.parent = parent
+        return plan
 
     @staticmethod
     def request_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -153,17 +159,17 @@ class Bridge:
     def finish(self, completion: Any, plan: ChatPlan, body: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
         data, assistant, signed = response_from_completion(
             completion, plan.echo, response_id=new_id("resp"), created_at=int(time.time()),
-            want_summary=plan.want_summary,
+            want_summary=plan.want_summary, json_output=plan.json_output,
         )
         response = build_response(data)
         self.remember(response, plan, assistant, signed, body)
         parser = options.get("post_parser")
-        return parser(response) if callable(parser) else response
+        return parse_tolerantly(parser, response) if callable(parser) else response
 
     def remember(self, response: Any, plan: ChatPlan, assistant: dict[str, Any] | None, signed: dict[str, Any],
                  body: Mapping[str, Any]) -> None:
         self.store.remember_signatures(signed)
         if body.get("store") is False:
             return
-        conversation = [*plan.conversation, assistant] if assistant is not None else list(plan.conversation)
-        self.store.put(response.id, StoredResponse(response, plan.input_items, conversation))
+        added = (*plan.added, assistant) if assistant is not None else tuple(plan.added)
+        self.store.add(response.id, response.model_copy(deep=True), tuple(plan.input_items), added, plan.parent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openai
 
-__all__ = ["ResponsesNotSupportedError", "UnknownResponseError"]
+__all__ = ["InvalidInputError", "ResponsesNotSupportedError", "UnknownResponseError"]
 
 
 class ResponsesNotSupportedError(openai.OpenAIError):
@@ -33,3 +33,30 @@ class UnknownResponseError(openai.OpenAIError, LookupError):
             "with store=True (the default). Pass the earlier output items back in `input` instead, or keep more "
             "responses with client.responses.store.max_responses = N (shared by the client and its copies)."
         )
+
+
+MISSING = object()  # "the field is absent" (as opposed to present with None)
+
+
+def _got(value: object) -> str:
+    if value is MISSING:
+        return "nothing (the field is missing)"
+    if value is None:
+        return "None"
+    return type(value).__name__
+
+
+class InvalidInputError(openai.OpenAIError, ValueError):
+    """A malformed `input` / `instructions` item, or a value the bridge cannot take; no request was sent.
+
+    `where` is the path of the offending value (`input[2].arguments`), `expected` what it should be.
+    """
+
+    def __init__(self, where: str, expected: str, got: object = MISSING, hint: str = "") -> None:
+        self.where = where
+        self.expected = expected
+        super().__init__(
+            f"{where}: expected {expected}, got {_got(got)} (nothing was sent to Vertex AI)."
+            + (f" {hint}" if hint else "")
+        )
+

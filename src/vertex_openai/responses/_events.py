@@ -3,10 +3,11 @@
 Emits what the SDK's `responses.stream()` accumulator and frameworks expect, with increasing
 `sequence_number`s: `response.created`, `response.in_progress`, then per output item
 `output_item.added` … `output_item.done` (reasoning summary parts/deltas, message content parts and
-`output_text` deltas, function-call argument deltas), and finally `response.completed` — or
-`response.incomplete` when Gemini stopped for length or safety. Items are closed before the next one
-opens, so indexes never interleave. An error from the chat stream propagates as an exception; no
-terminal event is emitted for a stream that did not finish.
+`output_text` / `refusal` deltas, function-call argument deltas), and finally `response.completed` — or
+`response.incomplete` when Gemini stopped for length or safety, or `response.failed` when the chat stream
+ended without a finish reason (cut short, or no chunk at all). Items are closed before the next one opens,
+so indexes never interleave. An error from the chat stream propagates as an exception; no terminal event is
+emitted for a stream that raised.
 """
 
 from __future__ import annotations
@@ -19,15 +20,18 @@ from ._output import (
     assistant_message,
     carrier_item,
     extra_of,
+    failure_for,
     function_call_item,
     message_item,
     new_id,
     reasoning_item,
+    refusal_part,
     response_dict,
     status_for,
     text_part,
     usage_dict,
 )
+from ._parsing import FenceStripper
 
 __all__ = ["StreamTranslator"]
 
@@ -41,6 +45,11 @@ class _Open:
     call_id: str = ""
     name: str = ""
     chat_index: int = -1
+    parts: list[dict[str, Any]] = field(default_factory=list)  # a message's content parts, the last one open
+
+
+# The stream events and text field of each content part type of a message.
+_PART_EVENTS = {"output_text": ("response.output_text", "text"), "refusal": ("response.refusal", "refusal")}
 
 
 @dataclass
@@ -51,6 +60,7 @@ class StreamTranslator:
     model: str
     echo: dict[str, Any]
     want_summary: bool
+    json_output: bool = False  # the request asked for JSON: one fence around the whole answer is removed
     created_at: float = field(default_factory=lambda: int(time.time()))
     sequence: int = 0
     output: list[dict[str, Any]] = field(default_factory=list)
@@ -59,11 +69,13 @@ class StreamTranslator:
     assistant: dict[str, Any] | None = None
     _open: _Open | None = None
     _text: list[str] = field(default_factory=list)
+    _refusal: list[str] = field(default_factory=list)
     _calls: dict[int, dict[str, Any]] = field(default_factory=dict)
     _message_extra: Any = None
     _message_ids: list[str] = field(default_factory=list)
     _finish_reason: Any = None
     _usage: Any = None
+    _fence: FenceStripper = field(default_factory=FenceStripper)
 
     def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
         event = {"type": kind, "sequence_number": self.sequence, **fields}
@@ -105,11 +117,9 @@ class StreamTranslator:
             events.append(self._event("response.reasoning_summary_part.done", summary_index=0, part=part, **at))
             item = reasoning_item(current.item_id, current.text)
         elif current.kind == "message":
-            part = text_part(current.text)
-            events.append(self._event("response.output_text.done", content_index=0, text=current.text, logprobs=[],
-                                      **at))
-            events.append(self._event("response.content_part.done", content_index=0, part=part, **at))
-            item = message_item(current.item_id, current.text, None, item_status)
+            events += self._close_part(current)
+            item = message_item(current.item_id, None, None, item_status)
+            item["content"] = current.parts
         else:
             call = self._calls[current.chat_index]
             arguments = call["function"]["arguments"] or "{}"
@@ -139,8 +149,12 @@ class StreamTranslator:
             extra = extra_of(delta)
             if extra is not None:
                 self._message_extra = extra
-            if delta.content:
-                events += self._content(delta.content)
+            text = self._fence.feed(delta.content) if self.json_output and delta.content else delta.content
+            if text:
+                events += self._content("output_text", text)
+            refusal = getattr(delta, "refusal", None)
+            if isinstance(refusal, str) and refusal:
+                events += self._content("refusal", refusal)
             for call in delta.tool_calls or []:
                 events += self._tool_call(call)
         if choice.finish_reason:
@@ -161,9 +175,22 @@ class StreamTranslator:
                                   output_index=self._open.index, summary_index=0, delta=text))
         return events
 
-    def _content(self, text: str) -> list[dict[str, Any]]:
+    def _close_part(self, current: _Open) -> list[dict[str, Any]]:
+        """The `.done` events of the message's open content part (it is final from here on)."""
+        if not current.parts:
+            return []
+        index = len(current.parts) - 1
+        part = current.parts[index]
+        prefix, field_name = _PART_EVENTS[part["type"]]
+        at = {"item_id": current.item_id, "output_index": current.index, "content_index": index}
+        extra: dict[str, Any] = {"logprobs": []} if part["type"] == "output_text" else {}
+        return [self._event(f"{prefix}.done", **{field_name: part[field_name]}, **extra, **at),
+                self._event("response.content_part.done", part=dict(part), **at)]
+
+    def _content(self, kind: str, text: str) -> list[dict[str, Any]]:
+        """Text (`output_text`) or refusal text for the open message, opening the message or part if needed."""
         events: list[dict[str, Any]] = []
-        self._text.append(text)
+        (self._text if kind == "output_text" else self._refusal).append(text)
         if self._open is None or self._open.kind != "message":
             events += self._close()
             item_id = new_id("msg")
@@ -172,12 +199,20 @@ class StreamTranslator:
                 self.signed[item_id] = self._message_extra
                 events += self._add_whole(carrier_item(item_id, self._message_extra))
             events += self._open_item("message", message_item(item_id, None, None, "in_progress"))
-            events.append(self._event("response.content_part.added", item_id=item_id,
-                                      output_index=len(self.output) - 1, content_index=0, part=text_part("")))
-        assert self._open is not None
-        self._open.text += text
-        events.append(self._event("response.output_text.delta", item_id=self._open.item_id,
-                                  output_index=self._open.index, content_index=0, delta=text, logprobs=[]))
+        current = self._open
+        assert current is not None
+        prefix, field_name = _PART_EVENTS[kind]
+        if not current.parts or current.parts[-1]["type"] != kind:
+            events += self._close_part(current)
+            current.parts.append(text_part("") if kind == "output_text" else refusal_part(""))
+            events.append(self._event("response.content_part.added", item_id=current.item_id,
+                                      output_index=current.index, content_index=len(current.parts) - 1,
+                                      part=dict(current.parts[-1])))
+        part = current.parts[-1]
+        part[field_name] += text
+        extra: dict[str, Any] = {"logprobs": []} if kind == "output_text" else {}
+        events.append(self._event(f"{prefix}.delta", item_id=current.item_id, output_index=current.index,
+                                  content_index=len(current.parts) - 1, delta=text, **extra))
         return events
 
     def _tool_call(self, call: Any) -> list[dict[str, Any]]:
@@ -215,18 +250,21 @@ class StreamTranslator:
         return events
 
     def finish(self) -> list[dict[str, Any]]:
-        """Close the open item and emit `response.completed` / `response.incomplete` with the whole Response."""
+        """Close the open item and emit `response.completed` / `.incomplete` / `.failed` with the whole Response."""
         status, incomplete = status_for(self._finish_reason)
-        events = self._close("incomplete" if status == "incomplete" else "completed")
+        rest = self._fence.flush() if self.json_output else ""
+        events = self._content("output_text", rest) if rest else []
+        events += self._close("completed" if status == "completed" else "incomplete")
         for item_id in self._message_ids:  # a message signature that came after its text began
             if self._message_extra is not None and item_id not in self.signed:
                 self.signed[item_id] = self._message_extra
                 events += self._add_whole(carrier_item(item_id, self._message_extra))
         text = "".join(self._text) or None
         calls = [self._calls[i] for i in sorted(self._calls)]
-        self.assistant = assistant_message(text, None, calls, self._message_extra)
+        self.assistant = assistant_message(text, "".join(self._refusal) or None, calls, self._message_extra)
         self.final = response_dict(self.response_id, self.created_at, self.model, self.echo, output=self.output,
-                                   status=status, incomplete_details=incomplete, usage=usage_dict(self._usage))
-        kind = "response.completed" if status == "completed" else "response.incomplete"
+                                   status=status, incomplete_details=incomplete, usage=usage_dict(self._usage),
+                                   error=failure_for(status))
+        kind = f"response.{status}"
         events.append(self._event(kind, response=self.final))
         return events

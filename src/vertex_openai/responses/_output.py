@@ -14,16 +14,20 @@ from typing import Any
 from openai.types.responses import Response
 
 from ._models import response_model
+from ._parsing import strip_fence
 from ._signatures import encode_carrier
 
 __all__ = [
+    "NO_FINISH_REASON",
     "assistant_message",
     "build_response",
     "carrier_item",
+    "failure_for",
     "function_call_item",
     "message_item",
     "new_id",
     "reasoning_item",
+    "refusal_part",
     "response_dict",
     "response_from_completion",
     "status_for",
@@ -60,12 +64,16 @@ def text_part(text: str) -> dict[str, Any]:
     return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
 
+def refusal_part(refusal: str) -> dict[str, Any]:
+    return {"type": "refusal", "refusal": refusal}
+
+
 def message_item(item_id: str, text: str | None, refusal: str | None, status: str) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     if text:
         content.append(text_part(text))
     if refusal:
-        content.append({"type": "refusal", "refusal": refusal})
+        content.append(refusal_part(refusal))
     return {"id": item_id, "type": "message", "role": "assistant", "status": status, "content": content}
 
 
@@ -91,12 +99,24 @@ def usage_dict(usage: Any) -> dict[str, Any]:
     }
 
 
+NO_FINISH_REASON = ("The chat answer ended without a finish reason (Google closed the stream before the answer "
+                    "was finished, or sent no choice); the output holds what arrived. Retry the request.")
+
+
 def status_for(finish_reason: Any) -> tuple[str, dict[str, Any] | None]:
+    """(status, incomplete_details) for a chat finish reason; `failed` when there is none (a cut-short answer)."""
     if finish_reason == "length":
         return "incomplete", {"reason": "max_output_tokens"}
     if finish_reason == "content_filter":
         return "incomplete", {"reason": "content_filter"}
+    if not finish_reason:
+        return "failed", None
     return "completed", None
+
+
+def failure_for(status: str) -> dict[str, Any] | None:
+    """The Response `error` for a status from `status_for` (None unless it failed)."""
+    return {"code": "server_error", "message": NO_FINISH_REASON} if status == "failed" else None
 
 
 def response_dict(
@@ -109,6 +129,7 @@ def response_dict(
     status: str,
     incomplete_details: dict[str, Any] | None = None,
     usage: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": response_id,
@@ -117,7 +138,7 @@ def response_dict(
         "model": model,
         "output": output,
         "status": status,
-        "error": None,
+        "error": error,
         "incomplete_details": incomplete_details,
         **echo,
     }
@@ -145,13 +166,17 @@ def assistant_message(text: str | None, refusal: str | None, calls: list[dict[st
 
 
 def response_from_completion(
-    completion: Any, echo: dict[str, Any], *, response_id: str, created_at: float, want_summary: bool
+    completion: Any, echo: dict[str, Any], *, response_id: str, created_at: float, want_summary: bool,
+    json_output: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(response dict, assistant chat message, {key: extra_content} to remember) for one chat completion."""
+    """(response dict, assistant chat message, {key: extra_content} to remember) for one chat completion.
+
+    `json_output`: the request asked for JSON, so one fence around the whole answer is removed.
+    """
     choice = completion.choices[0] if completion.choices else None
     message = choice.message if choice is not None else None
     status, incomplete = status_for(choice.finish_reason if choice is not None else None)
-    item_status = "incomplete" if status == "incomplete" else "completed"
+    item_status = "completed" if status == "completed" else "incomplete"
     output: list[dict[str, Any]] = []
     signed: dict[str, Any] = {}
     text = refusal = None
@@ -162,6 +187,8 @@ def response_from_completion(
         if want_summary and isinstance(thoughts, str) and thoughts:
             output.append(reasoning_item(new_id("rs"), thoughts))
         text, refusal = message.content, message.refusal
+        if json_output and isinstance(text, str):
+            text = strip_fence(text)
         message_extra = extra_of(message)
         if text or refusal:
             item_id = new_id("msg")
@@ -184,5 +211,5 @@ def response_from_completion(
             output.append(function_call_item(new_id("fc"), call.id, function.name, function.arguments, "completed"))
     data = response_dict(response_id, created_at, str(completion.model or echo.get("model") or ""), echo,
                          output=output, status=status, incomplete_details=incomplete,
-                         usage=usage_dict(completion.usage))
+                         usage=usage_dict(completion.usage), error=failure_for(status))
     return data, assistant_message(text, refusal, calls, message_extra), signed

@@ -8,13 +8,16 @@ built (plain JSON-like dicts), so it is the same for every openai major.
 
 from __future__ import annotations
 
+import copy
 import mimetypes
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import ResponsesNotSupportedError
-from ._signatures import decode_carrier
+from ._errors import MISSING, InvalidInputError, ResponsesNotSupportedError
+from ._signatures import carrier_extra, decode_carrier
+from ._validate import arguments_json, input_list, mapping, optional_str, required_str
 
 __all__ = ["PARAMETERS", "ChatPlan", "plan_chat_request"]
 
@@ -69,7 +72,12 @@ _REFUSAL_HELP = {
 
 # Budgets Google documents for reasoning_effort on Gemini 2.5; Gemini 3 takes a thinking_level instead.
 _EFFORT_BUDGET = {"none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576}
-_THOUGHT_MARKER = "thought"
+
+
+def thought_marker() -> str:
+    """A fresh `thought_tag_marker` per request: answer text cannot contain it by accident (a fixed tag such as
+    `thought` would turn an answer's own `<thought>…</thought>` into a reasoning summary)."""
+    return f"thought-{os.urandom(8).hex()}"
 
 
 @dataclass
@@ -77,10 +85,13 @@ class ChatPlan:
     """What to send to `chat.completions.create` and what the Response must echo."""
 
     kwargs: dict[str, Any]
-    conversation: list[dict[str, Any]]  # earlier turns + this input, without instructions (what the store keeps)
+    conversation: list[dict[str, Any]]  # earlier turns + this input, without instructions
     input_items: list[dict[str, Any]]  # this request's input as items (for input_items.list)
     echo: dict[str, Any] = field(default_factory=dict)
     want_summary: bool = False
+    added: list[dict[str, Any]] = field(default_factory=list)  # this input's messages (what the store adds)
+    parent: Any = None  # the stored entry this request continues (previous_response_id), if any
+    json_output: bool = False  # text.format asks for JSON (json_schema / json_object)
 
 
 def _as_dict(value: Any) -> Any:
@@ -92,36 +103,53 @@ def _as_dict(value: Any) -> Any:
     return value
 
 
-def _text_of(content: Any, where: str) -> str:
-    if content is None:
-        return ""
+_TEXT_PARTS = ("input_text", "output_text", "text", "summary_text", "reasoning_text")
+_AUDIO_FORMATS = ("mp3", "wav")
+
+
+def _part(part: Any, where: str) -> Mapping[str, Any]:
+    checked = mapping(_as_dict(part), where, "a content part (a dict with a `type`, or an SDK part)")
+    kind = checked.get("type", MISSING)
+    if not isinstance(kind, str):
+        raise InvalidInputError(f"{where}.type", "a content part type such as 'input_text'", kind)
+    return checked
+
+
+def _parts(content: Any, where: str) -> list[Mapping[str, Any]]:
+    if not isinstance(content, (list, tuple)):
+        raise InvalidInputError(where, "a string or a list of content parts", content)
+    return [_part(part, f"{where}[{n}]") for n, part in enumerate(content)]
+
+
+def _text_of(content: Any, where: str, label: str) -> str:
+    """The text of a string or a list of text/refusal parts at `where` (`label` names it for a refusal)."""
     if isinstance(content, str):
         return content
     texts: list[str] = []
-    for part in content:
-        part = _as_dict(part)
-        kind = part.get("type")
-        if kind in ("input_text", "output_text", "text", "summary_text", "reasoning_text"):
-            texts.append(str(part.get("text") or ""))
+    for n, part in enumerate(_parts(content, where)):
+        kind = part["type"]
+        if kind in _TEXT_PARTS:
+            texts.append(required_str(part, "text", f"{where}[{n}]", empty=True))
         elif kind == "refusal":
-            texts.append(str(part.get("refusal") or ""))
+            texts.append(required_str(part, "refusal", f"{where}[{n}]", empty=True))
         else:
             raise ResponsesNotSupportedError(
-                f"a {kind!r} part in {where}", "Only text parts are accepted there; send images and files in a "
+                f"a {kind!r} part in {label}", "Only text parts are accepted there; send images and files in a "
                 "user message."
             )
     return "".join(texts)
 
 
-def _file_url(part: Mapping[str, Any]) -> str:
-    data = part.get("file_data")
-    if isinstance(data, str) and data:
+def _file_url(part: Mapping[str, Any], where: str) -> str:
+    data = optional_str(part, "file_data", where)
+    if data:
         if data.startswith("data:"):
             return data
-        mime = mimetypes.guess_type(str(part.get("filename") or ""))[0] or "application/pdf"
+        filename = optional_str(part, "filename", where) or ""
+        mime = mimetypes.guess_type(filename)[0] or "application/pdf"
         return f"data:{mime};base64,{data}"
-    url = part.get("file_url")
-    if isinstance(url, str) and url:
+    url = optional_str(part, "file_url", where)
+    if url:
         return url
     raise ResponsesNotSupportedError(
         "input_file with file_id (OpenAI Files)", "Pass the file inline as file_data (a data: URL or base64 with "
@@ -129,14 +157,13 @@ def _file_url(part: Mapping[str, Any]) -> str:
     )
 
 
-def _user_part(part: Any) -> dict[str, Any]:
-    part = _as_dict(part)
-    kind = part.get("type")
+def _user_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
+    kind = part["type"]
     if kind in ("input_text", "text", "output_text"):
-        return {"type": "text", "text": str(part.get("text") or "")}
+        return {"type": "text", "text": required_str(part, "text", where, empty=True)}
     if kind == "input_image":
-        url = part.get("image_url")
-        if not isinstance(url, str) or not url:
+        url = optional_str(part, "image_url", where)
+        if not url:
             raise ResponsesNotSupportedError(
                 "input_image with file_id (OpenAI Files)", "Pass image_url as a data: URL, gs:// or https URL."
             )
@@ -146,22 +173,39 @@ def _user_part(part: Any) -> dict[str, Any]:
             image["detail"] = detail
         return {"type": "image_url", "image_url": image}
     if kind == "input_file":
-        return {"type": "image_url", "image_url": {"url": _file_url(part)}}
+        return {"type": "image_url", "image_url": {"url": _file_url(part, where)}}
     if kind == "input_audio":
-        return {"type": "input_audio", "input_audio": dict(part.get("input_audio") or {})}
+        audio = mapping(_as_dict(part.get("input_audio", MISSING)), f"{where}.input_audio",
+                        "{'data': <base64 audio>, 'format': 'mp3' or 'wav'}")
+        data = audio.get("data", MISSING)
+        if not isinstance(data, str) or not data:
+            raise InvalidInputError(f"{where}.input_audio.data", "base64-encoded audio (a non-empty string)", data)
+        audio_format = audio.get("format", MISSING)
+        if audio_format not in _AUDIO_FORMATS:
+            raise InvalidInputError(f"{where}.input_audio.format", "'mp3' or 'wav'", audio_format)
+        return {"type": "input_audio", "input_audio": {"data": data, "format": audio_format}}
     raise ResponsesNotSupportedError(
         f"a {kind!r} content part", "Use input_text, input_image, input_file (file_data or file_url) or input_audio."
     )
 
 
 class _Builder:
-    """Turns input items into chat messages, folding function calls into assistant messages."""
+    """Turns input items into chat messages, folding function calls into assistant messages.
 
-    def __init__(self, found: Mapping[str, Any], lookup: Callable[[str], Any] | None) -> None:
+    A `function_call_output` must answer a call of the function calls already added or of `history` (the
+    earlier conversation, searched only when needed).
+    """
+
+    def __init__(self, found: Mapping[str, Any], lookup: Callable[[str], Any] | None, where: str = "input",
+                 history: list[dict[str, Any]] | None = None) -> None:
         self.messages: list[dict[str, Any]] = []
         self.items: list[dict[str, Any]] = []
         self.found = found
         self.lookup = lookup
+        self.where = where
+        self.known_calls: set[str] = set()
+        self.history = history or []
+        self.history_calls: set[str] | None = None
 
     def signature(self, key: str) -> Any:
         if not key:
@@ -171,20 +215,19 @@ class _Builder:
             extra = self.lookup(key)
         return extra
 
-    def add(self, item: Any) -> None:
-        item = _as_dict(item)
-        if not isinstance(item, Mapping):
-            raise TypeError(f"each input item must be a dict or an SDK item, got {type(item).__name__}")
+    def add(self, item: Any, position: int) -> None:
+        where = f"{self.where}[{position}]"
+        item = mapping(_as_dict(item), where, "an input item (a dict or an SDK item)")
         kind = item.get("type") or ("message" if "role" in item else None)
-        self.items.append(dict(item))
+        if kind is not None and not isinstance(kind, str):
+            raise InvalidInputError(f"{where}.type", "an item type such as 'message'", kind)
+        self.items.append(copy.deepcopy(dict(item)))  # the caller's later changes do not reach the store
         if kind == "message":
-            self._message(item)
+            self._message(item, where)
         elif kind == "function_call":
-            self._function_call(item)
+            self._function_call(item, where)
         elif kind == "function_call_output":
-            output = item.get("output")
-            text = output if isinstance(output, str) else _text_of(output, "a function_call_output")
-            self.messages.append({"role": "tool", "tool_call_id": str(item.get("call_id") or ""), "content": text})
+            self._function_call_output(item, where)
         elif kind == "reasoning":
             pass  # thoughts are not sent back; their signatures were read beforehand
         elif kind == "item_reference":
@@ -197,19 +240,25 @@ class _Builder:
                 "can be sent to Gemini through Chat Completions."
             )
 
-    def _message(self, item: Mapping[str, Any]) -> None:
-        role = item.get("role")
-        content = item.get("content")
+    def _message(self, item: Mapping[str, Any], where: str) -> None:
+        role = item.get("role", MISSING)
+        if not isinstance(role, str):
+            raise InvalidInputError(f"{where}.role", "'user', 'assistant', 'system' or 'developer'", role)
+        content = item.get("content", MISSING)
         if role in ("system", "developer"):
-            self.messages.append({"role": "system", "content": _text_of(content, f"a {role} message")})
+            self.messages.append({"role": "system", "content": _text_of(content, f"{where}.content",
+                                                                        f"a {role} message")})
         elif role == "user":
             if isinstance(content, str):
                 self.messages.append({"role": "user", "content": content})
             else:
-                self.messages.append({"role": "user", "content": [_user_part(p) for p in content or []]})
+                parts = _parts(content, f"{where}.content")
+                self.messages.append({"role": "user", "content": [
+                    _user_part(part, f"{where}.content[{n}]") for n, part in enumerate(parts)]})
         elif role == "assistant":
-            message: dict[str, Any] = {"role": "assistant", "content": _text_of(content, "an assistant message")}
-            extra = self.signature(str(item.get("id") or ""))
+            text = _text_of(content, f"{where}.content", "an assistant message")
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            extra = self.signature(optional_str(item, "id", where) or "")
             if extra is not None:
                 message["extra_content"] = extra
             self.messages.append(message)
@@ -217,16 +266,18 @@ class _Builder:
             raise ResponsesNotSupportedError(f"messages with role {role!r}",
                                              "Use user, assistant, system or developer.")
 
-    def _function_call(self, item: Mapping[str, Any]) -> None:
-        call_id = str(item.get("call_id") or "")
+    def _function_call(self, item: Mapping[str, Any], where: str) -> None:
+        call_id = required_str(item, "call_id", where)
         call: dict[str, Any] = {
             "id": call_id,
             "type": "function",
-            "function": {"name": str(item.get("name") or ""), "arguments": str(item.get("arguments") or "{}")},
+            "function": {"name": required_str(item, "name", where), "arguments": arguments_json(item, where)},
         }
-        extra = item.get("extra_content") or self.signature(call_id)
+        extra = carrier_extra(item["extra_content"], f"{where}.extra_content") if item.get("extra_content") \
+            is not None else self.signature(call_id)
         if extra is not None:
             call["extra_content"] = extra
+        self.known_calls.add(call_id)
         last = self.messages[-1] if self.messages else None
         if last is not None and last.get("role") == "assistant":
             last.setdefault("tool_calls", []).append(call)
@@ -234,6 +285,32 @@ class _Builder:
                 last["content"] = None
         else:
             self.messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+
+    def _function_call_output(self, item: Mapping[str, Any], where: str) -> None:
+        call_id = required_str(item, "call_id", where)
+        if call_id not in self.known_calls and call_id not in self._history_calls():
+            known = ", ".join(repr(c) for c in sorted(self.known_calls | self._history_calls())) or "none"
+            raise InvalidInputError(
+                f"{where}.call_id", "the call_id of a function_call earlier in the conversation", call_id,
+                f"No function_call with call_id {call_id!r} precedes it (calls in this conversation: {known}); "
+                "Google answers such a request with a 400. Pass the function_call item before its output, or "
+                "chain from the response that made the call with previous_response_id."
+            )
+        output = item.get("output", MISSING)
+        text = output if isinstance(output, str) else _text_of(output, f"{where}.output",
+                                                               "a function_call_output")
+        self.messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
+
+    def _history_calls(self) -> set[str]:
+        if self.history_calls is None:
+            self.history_calls = _calls_in(self.history)
+        return self.history_calls
+
+
+def _calls_in(messages: list[dict[str, Any]]) -> set[str]:
+    """The tool call ids of the assistant messages in a chat conversation."""
+    return {call["id"] for message in messages for call in message.get("tool_calls") or []
+            if isinstance(call, dict) and isinstance(call.get("id"), str)}
 
 
 _REFUSED = tuple((name, why) for name, (treatment, why) in PARAMETERS.items() if treatment == REFUSED)
@@ -319,7 +396,7 @@ def _thinking(reasoning: Mapping[str, Any], model: str) -> tuple[dict[str, Any],
             config["thinking_level"] = "low" if effort in ("none", "minimal") else effort
         elif effort in _EFFORT_BUDGET:
             config["thinking_budget"] = _EFFORT_BUDGET[effort]
-    return {}, {"thinking_config": config, "thought_tag_marker": _THOUGHT_MARKER}, True
+    return {}, {"thinking_config": config, "thought_tag_marker": thought_marker()}, True
 
 
 def _merge_google(extra_json: Mapping[str, Any] | None, google: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -349,27 +426,26 @@ def plan_chat_request(
     """Translate one `responses.create` body; raises `ResponsesNotSupportedError` for what cannot be served."""
     _check_refusals(body)
     model = str(body.get("model") or "")
-    raw_input = body.get("input")
-    items: list[Any] = [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else list(
-        raw_input or [])
+    items = input_list(body.get("input"))
     # Signatures from reasoning items anywhere in the input apply to calls anywhere in it.
     found: dict[str, Any] = {}
-    for item in items:
+    for position, item in enumerate(items):
         data = _as_dict(item)
         if isinstance(data, Mapping) and data.get("type") == "reasoning":
-            found.update(decode_carrier(data.get("encrypted_content")))
-    builder = _Builder(found, signatures)
-    for item in items:
-        builder.add(item)
+            found.update(decode_carrier(data.get("encrypted_content"), f"input[{position}].encrypted_content"))
+    builder = _Builder(found, signatures, history=history)
+    for position, item in enumerate(items):
+        builder.add(item, position)
     conversation = [*(history or []), *builder.messages]
     messages = list(conversation)
     instructions = body.get("instructions")
-    if isinstance(instructions, str) and instructions:
-        messages.insert(0, {"role": "system", "content": instructions})
-    elif isinstance(instructions, list):
-        extra = _Builder(found, signatures)
-        for item in instructions:
-            extra.add(item)
+    if isinstance(instructions, str):
+        if instructions:
+            messages.insert(0, {"role": "system", "content": instructions})
+    elif instructions is not None:
+        extra = _Builder(found, signatures, where="instructions")
+        for position, item in enumerate(input_list(instructions, "instructions")):
+            extra.add(item, position)
         messages[:0] = extra.messages
 
     kwargs: dict[str, Any] = {"model": model, "messages": messages}
@@ -403,4 +479,4 @@ def plan_chat_request(
     echo["tool_choice"] = _as_dict(body["tool_choice"]) if body.get("tool_choice") is not None else "auto"
     echo["parallel_tool_calls"] = body["parallel_tool_calls"] if body.get("parallel_tool_calls") is not None else True
     return ChatPlan(kwargs=kwargs, conversation=conversation, input_items=builder.items, echo=echo,
-                    want_summary=want_summary)
+                    want_summary=want_summary, added=builder.messages, json_output=response_format is not None)

@@ -37,8 +37,10 @@ from .._sdk import (
 from ._bridge import Bridge, refuse
 from ._events import StreamTranslator
 from ._models import event_model, response_model
+from ._native import is_native
 from ._output import new_id
 from ._params import ChatPlan
+from ._parsing import tolerant_stream_manager
 from ._raw import raw_mode, translated_raw
 from ._store import ResponseStore
 
@@ -85,7 +87,7 @@ def _no_raw_store_call(options: Mapping[str, Any]) -> None:
 
 def _translator(plan: ChatPlan, body: Any) -> StreamTranslator:
     return StreamTranslator(response_id=new_id("resp"), model=str(body.get("model") or ""), echo=plan.echo,
-                            want_summary=plan.want_summary)
+                            want_summary=plan.want_summary, json_output=plan.json_output)
 
 
 def _stream_kwargs(plan: ChatPlan, options: Any) -> dict[str, Any]:
@@ -226,11 +228,20 @@ class Responses(_BridgedResource, _SDKResponses):  # type: ignore[misc]
 
         @wraps(_SDKResponses.create)
         def create(self, **kwargs: Any) -> Any:
+            if is_native(kwargs.get("model")):  # the SDK's own request, for Vertex's native endpoint
+                return _SDKResponses.create(self, **kwargs)
             body, options = _direct_request(kwargs, _SYNC_NAMES)
             return self._bridge_post("/responses", body=body, options=options, stream=bool(body.get("stream")))
 
+        @wraps(_SDKResponses.stream)
+        def stream(self, *args: Any, **kwargs: Any) -> Any:
+            return tolerant_stream_manager(super().stream(*args, **kwargs))
+
     def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
                      stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
+        if path == "/responses" and isinstance(body, Mapping) and is_native(body.get("model")):
+            return resource_client(self).post(path, cast_to=cast_to, body=body, options=options, stream=stream,
+                                              stream_cls=stream_cls)
         self._bridge.check_post(path, options)
         body = body or {}
         plan = self._bridge.plan(body, options)
@@ -269,12 +280,21 @@ class AsyncResponses(_BridgedResource, _SDKAsyncResponses):  # type: ignore[misc
 
         @wraps(_SDKAsyncResponses.create)
         async def create(self, **kwargs: Any) -> Any:
+            if is_native(kwargs.get("model")):
+                return await _SDKAsyncResponses.create(self, **kwargs)
             body, options = _direct_request(kwargs, _ASYNC_NAMES)
             return await self._bridge_post("/responses", body=body, options=options,
                                            stream=bool(body.get("stream")))
 
+        @wraps(_SDKAsyncResponses.stream)
+        def stream(self, *args: Any, **kwargs: Any) -> Any:
+            return tolerant_stream_manager(super().stream(*args, **kwargs))
+
     async def _bridge_post(self, path: str, *, cast_to: Any = None, body: Any = None, options: Any = _NO_OPTIONS,
                            stream: bool = False, stream_cls: Any = None, **_: Any) -> Any:
+        if path == "/responses" and isinstance(body, Mapping) and is_native(body.get("model")):
+            return await resource_client(self).post(path, cast_to=cast_to, body=body, options=options,
+                                                    stream=stream, stream_cls=stream_cls)
         self._bridge.check_post(path, options)
         body = body or {}
         plan = self._bridge.plan(body, options)

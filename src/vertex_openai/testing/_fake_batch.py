@@ -15,6 +15,8 @@ Constructed from Google's documents, not captured from Google:
 Each GET of a job advances it one step (PENDING → RUNNING → SUCCEEDED). Knobs make the output hostile:
 `shuffle` the lines, `drop` some rows, give some an error `status`, split it into `shards` files,
 `echo_labels=False` to strip the row labels from the echoed request. Binds to 127.0.0.1 only.
+A job whose model is one of Google's text embedding models is answered as an embeddings job
+(`_fake_embed_batch`: instances in, deterministic vectors out).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from ._fake_embed_batch import embedding_model_name, embedding_row
 from ._loopback import LoopbackFake
 from ._schema_instance import instance_for_schema
 
@@ -128,10 +131,15 @@ class FakeBatch(LoopbackFake):
         requests = [json.loads(line) for line in self.objects.get((bucket, name), b"").splitlines() if line.strip()]
         if cancelled:
             requests = requests[: len(requests) // 2]  # only the completed rows are exported
-        rows = [self._answer(line.get("request")) for line in requests]
+        embedding_model = embedding_model_name(str(job.body.get("model", "")))
+        if embedding_model is not None:  # an embeddings job: instances in, predictions out
+            rows = [embedding_row(line, embedding_model, job.body.get("modelParameters")) for line in requests]
+        else:
+            rows = [self._answer(line.get("request")) for line in requests]
         rows = rows[: max(0, len(rows) - self.drop)] if self.drop else rows
         for index in range(min(self.errors, len(rows))):
-            rows[index] = {"status": _BAD_ROW, "processed_time": _now(), "request": rows[index]["request"]}
+            echoed: dict[str, Any] = {key: rows[index][key] for key in ("request", "instance") if key in rows[index]}
+            rows[index] = {"status": _BAD_ROW, "processed_time": _now(), **echoed}
         if self.shuffle:
             self._random.shuffle(rows)
         prefix = job.body["outputConfig"]["gcsDestination"]["outputUriPrefix"].rstrip("/")

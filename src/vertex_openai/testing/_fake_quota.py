@@ -99,6 +99,9 @@ class QuotaFakeVertex(FakeVertex):
         detail = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{max(wait, 0.001):.3f}s"}
         return Fault(status=429, body=google_error_body(429, "RESOURCE_EXHAUSTED", _MESSAGE, [detail]))
 
+    def _latency(self) -> float:
+        return 0.0  # here `latency` delays admitted answers only (in `_record`), never a 429
+
     def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
         fault, reply, number = super()._record(request)
         if fault is None and request.path.endswith(("/chat/completions", ":predict")):

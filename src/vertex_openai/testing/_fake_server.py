@@ -20,6 +20,7 @@ from typing import Any
 from ._fake_credentials import FakeCredentials
 from ._fake_embeddings import NATIVE_EMBED_PATH, embedding_reply
 from ._fake_replies import chunk_bodies, completion_body, html_not_found, last_user_text, tool_call_reply, with_thoughts
+from ._fake_responses import native_model, response_body, response_events, responses_messages
 from ._fake_script import Fault, RecordedRequest, Reply, google_error_body
 from ._fake_signatures import signature_rejection, with_signatures
 from ._loopback import LoopbackFake
@@ -31,6 +32,9 @@ __all__ = ["FakeVertex"]
 _PATH = re.compile(
     r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
     r"/endpoints/(?P<endpoint>[^/]+)/chat/completions$"
+)
+_RESPONSES_PATH = re.compile(
+    r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/endpoints/openapi/responses$"
 )
 _UNAUTHENTICATED = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other "
@@ -59,8 +63,13 @@ class FakeVertex(LoopbackFake):
         not_found: str = "json",
         thought_signatures: bool = True,
         port: int = 0,
+        latency: float = 0.0,
     ) -> None:
         self.project = project
+        # Seconds every POST waits before it is answered (a slow model or network), on top of a fault's `delay`.
+        if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not latency >= 0:
+            raise ValueError(f"latency must be a number of seconds, 0 or more, got {latency!r}")
+        self.latency = float(latency)
         # 0: any free port. The fake binds to 127.0.0.1 whatever the port.
         self.requested_port = port
         self.location = location
@@ -112,6 +121,13 @@ class FakeVertex(LoopbackFake):
         return FakeCredentials(server=self, **kwargs)
 
     def accept_token(self, token: str, lifetime: float = 3600.0) -> None:
+        """Accept `token` as a valid bearer token for `lifetime` seconds from now (then Google's 401).
+
+        `credentials()` does this for the tokens it hands out. Call it yourself when the client is not built with
+        `credentials()`: another process reaching this fake through fake mode (set `VERTEX_OPENAI_FAKE_BASE_URL`
+        to `base_url` and `VERTEX_OPENAI_FAKE_TOKEN` to `token`, as `python -m vertex_openai.testing serve` does),
+        or `credentials=lambda: token`. Accepting a token again renews its lifetime; `revoke_tokens()` ends all.
+        """
         with self._lock:
             self._tokens[token] = time.monotonic() + lifetime
 
@@ -161,6 +177,10 @@ class FakeVertex(LoopbackFake):
         return [r for r in self.requests if r.path.endswith(":predict")]
 
     # -- internals used by the handler -------------------------------------------------------------
+    def _latency(self) -> float:
+        """Seconds to wait before answering a POST (`latency`); a subclass that delays answers itself says 0."""
+        return self.latency
+
     def _record(self, request: RecordedRequest) -> tuple[Fault | None, Reply | None, int]:
         with self._lock:
             if self.keep_requests:
@@ -270,6 +290,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         recorded = RecordedRequest("POST", self.path.split("?")[0], headers, raw, fake.token_valid(token))
         fault, reply, number = fake._record(recorded)
+        latency = fake._latency()
+        if latency:
+            time.sleep(latency)
         if fault is not None:
             self._play_fault(fault, number)
             return
@@ -281,6 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
             native = NATIVE_EMBED_PATH.match(recorded.path)
             if native is not None:
                 self._embed(native, raw)
+            elif _RESPONSES_PATH.match(recorded.path):
+                self._native_responses(raw, reply, number, recorded.path)
             else:
                 self._not_found(recorded.path)
             return
@@ -367,6 +392,24 @@ class _Handler(BaseHTTPRequestHandler):
             payload = _dumps(body)
         content_type = fault.headers.pop("Content-Type", "application/json; charset=UTF-8")
         self._send(fault.status, payload, fault.headers, content_type=content_type, body_delay=fault.body_delay)
+
+    def _native_responses(self, raw: bytes, reply: Reply | None, number: int, path: str) -> None:
+        """Vertex's native Responses endpoint: served for xAI Grok models, Google's HTML 404 for the rest."""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not native_model(body):
+            self._not_found(path)
+            return
+        reply = reply or self.fake._default_reply({"messages": responses_messages(body)})
+        if not body.get("stream"):
+            self._send(200, _dumps(response_body(body, reply, number)))
+            return
+        self._start_chunked()
+        for event in response_events(body, reply, number, self.fake.stream_chunk_chars):
+            self._chunk(b"event: " + str(event["type"]).encode() + b"\ndata: " + _dumps(event) + b"\n\n")
+        self._end_chunked()
 
     def _stream(self, body: dict[str, Any], reply: Reply, completion_id: str) -> None:
         self._start_chunked()

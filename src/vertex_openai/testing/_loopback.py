@@ -3,6 +3,7 @@ cleanly, usable as a context manager."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, TypeVar
@@ -17,6 +18,12 @@ class LoopbackServer(ThreadingHTTPServer):
     # 1 s), which would make a burst of 32 threads look slow for a reason that is not the client's.
     request_queue_size = 256
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeout, cancelled stream, Ctrl-C) is normal for a fake: no traceback for it."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class LoopbackFake:

@@ -31,6 +31,16 @@ def _port(value: str) -> int:
     return number
 
 
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r}: the latency is 0 seconds or more")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m vertex_openai.testing",
@@ -51,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", help="the token the fake accepts (default: a random one, printed)")
     serve.add_argument("--project", default="fake-project", help="project in the printed base URL")
     serve.add_argument("--location", default="global", help="location in the printed base URL")
+    serve.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS",
+                       help="wait this long before every answer, like a slow model or network (default: 0)")
     return parser
 
 
@@ -60,6 +72,7 @@ def _announce(fake: FakeVertex, token: str, steps: int, out: TextIO) -> None:
         f"Scripted steps queued: {steps}; after them it echoes the last user message." if steps else
         "It echoes the last user message ('You said: ...'); --script FILE queues scripted replies and faults.",
         "Google's embedding models (gemini-embedding-001, text-embedding-005, ...) get deterministic vectors.",
+        *([f"Every answer waits {fake.latency:g}s first (--latency)."] if fake.latency else []),
         "",
         "Use it from any shell (fake mode: only this token is sent, Google credentials are never loaded):",
         f"export {FAKE_BASE_URL_ENV}={fake.base_url}",
@@ -87,7 +100,7 @@ def serve(argv: Sequence[str], out: TextIO = sys.stdout, err: TextIO = sys.stder
     if not token.isascii() or not token.isprintable() or " " in token:
         err.write("error: --token must be printable ASCII without spaces\n")
         return 2
-    fake = FakeVertex(project=args.project, location=args.location, port=args.port)
+    fake = FakeVertex(project=args.project, location=args.location, port=args.port, latency=args.latency)
     try:
         fake.start()
     except OSError as error:

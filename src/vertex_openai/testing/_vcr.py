@@ -15,13 +15,16 @@ cannot answer fails, token traffic included.
 from __future__ import annotations
 
 import bisect
+import datetime
 import functools
 import inspect
+import ipaddress
 import json
 import os
 import re
 import secrets as _secrets
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,7 +64,8 @@ _KEEP_REQUEST_HEADERS = frozenset({"content-type", "accept"})
 # Response headers the client acts on; the rest (set-cookie, date, server, alt-svc, content-encoding of a
 # body stored decoded, ...) is noise, secret or no longer true.
 _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "retry-after", "retry-after-ms", "x-should-retry"})
-# Where a recorded answer came from ("constructed: ... loopback fake" or "recorded: Vertex AI"), set by the plugin.
+# Where a recorded answer came from ("constructed: ... loopback fake" or "recorded: Vertex AI, <date>"), decided
+# from the host the request went to when it is recorded; never taken from the server, never added to a loaded one.
 PROVENANCE_HEADER = "x-vertex-openai-provenance"
 _KEEP_RESPONSE_HEADERS |= {PROVENANCE_HEADER}
 _SECRET_QUERY = frozenset({"key", "access_token", "api_key", "token", "oauth_token"})
@@ -93,13 +97,19 @@ class CassetteScrubber:
     nor sent while replaying, and is left out of the saved file.
     """
 
-    def __init__(self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), provenance: bool = True
+    ) -> None:
         self._projects: set[str] = {p for p in project_ids if p}
         env_project = os.environ.get("GOOGLE_CLOUD_PROJECT")
         if env_project:
             self._projects.add(env_project)
         self._secrets: set[str] = {s for s in secrets if s}
         self._cassette: Callable[[], Any] = lambda: None
+        self._provenance = provenance
+        # The host of the request vcrpy handed to `request()` last, per thread: vcrpy runs the request hook, then
+        # the response hook, for each interaction it appends, so `response()` knows where its request went.
+        self._last = threading.local()
 
     def bind(self, cassette: Any) -> None:
         """Use `cassette.write_protected` to tell replay (fail) from recording (drop); None unbinds."""
@@ -113,6 +123,7 @@ class CassetteScrubber:
             return request
         if is_token_traffic(request.uri, request.headers):
             return self.dropped(request, "token traffic (a credential exchange) is never recorded")
+        self._last.host = parts.hostname or ""
         for match in _PROJECT_ONLY_PATH.finditer(parts.path):
             self._learn(match.group(0)[len("/projects/"):])
         quota_project = request.headers.get("x-goog-user-project")
@@ -125,6 +136,9 @@ class CassetteScrubber:
         body = _body_bytes(request.body)
         if body:
             request.body = self.scrub_bytes(body)
+            recorded = None if _loading() else _as_recorded(self._cassette() or _calling_cassette(), request)
+            if recorded is not None:
+                request.body = recorded
         return request
 
     def dropped(self, request: Any, why: str) -> Any:
@@ -153,6 +167,14 @@ class CassetteScrubber:
         if hands_out_credentials(body):
             return None
         response["headers"] = {k: v for k, v in headers.items() if k.lower() in _KEEP_RESPONSE_HEADERS}
+        if self._provenance and not _loading():
+            # Just recorded: the label says where the request went (no label when no request was seen: never a
+            # guess). A server's own header of that name is dropped.
+            host = getattr(self._last, "host", None)
+            self._last.host = None
+            response["headers"] = {k: v for k, v in response["headers"].items() if k.lower() != PROVENANCE_HEADER}
+            if host is not None:
+                response["headers"][PROVENANCE_HEADER] = [provenance_label(host)]
         response["body"] = {**body_field, "string": self.scrub_response_body(body, response["headers"])}
         return response
 
@@ -241,13 +263,108 @@ class CassetteScrubber:
         return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def provenance_label(host: str) -> str:
+    """The provenance label of an answer recorded now from `host`: constructed for a loopback fake, recorded for
+    Vertex AI (a Google host), and otherwise the host itself, never a guess."""
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    if _is_loopback(host):
+        return f"constructed: recorded against a loopback fake at {host}, not Vertex AI"
+    if host == "googleapis.com" or host.endswith((".googleapis.com", ".vertexai.goog")):
+        return f"recorded: Vertex AI, {today}"
+    return f"recorded: {host or 'an unknown host'} (not a Google host), {today}"
+
+
 @functools.lru_cache(maxsize=64)
 def _alternation(words: frozenset[str], *, word: bool) -> tuple[re.Pattern[str], ...]:
-    """One regex for a set of literal strings, longest first; `word` requires id boundaries around them."""
+    """One regex for a set of literal strings, longest first; `word` requires no letter or digit right around them.
+
+    A hyphen or dot is a boundary, so an id is found inside a bucket or host name (`gs://<id>-assets/...`).
+    """
     if not words:
         return ()
     body = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return (re.compile(rf"(?<![A-Za-z0-9-])(?:{body})(?![A-Za-z0-9-])" if word else f"(?:{body})"),)
+    return (re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])" if word else f"(?:{body})"),)
+
+
+# What a PROJECT_ID placeholder may stand for in the other body: a project id (6-30 characters, optionally
+# domain-scoped) or a project number.
+_PROJECT_VALUE = r"(?:PROJECT_ID|(?:[a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{6,20})"
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholder_pattern(text: str) -> re.Pattern[str]:
+    parts = text.split(PROJECT_PLACEHOLDER)
+    return re.compile(_PROJECT_VALUE.join(re.escape(part) for part in parts), re.DOTALL)
+
+
+def _same_but_projects(left: Any, right: Any) -> bool:
+    """Equal JSON values, where a PROJECT_ID in a string of either side stands for any project id in the other.
+
+    How the environment scrubbed a body (which project ids it knew) must not decide whether it matches: a
+    cassette recorded with GOOGLE_CLOUD_PROJECT set replays with it unset, or set to another project.
+    """
+    if isinstance(left, str) and isinstance(right, str):
+        if left == right:
+            return True
+        return bool((PROJECT_PLACEHOLDER in left and _placeholder_pattern(left).fullmatch(right))
+                    or (PROJECT_PLACEHOLDER in right and _placeholder_pattern(right).fullmatch(left)))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_same_but_projects(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_same_but_projects(a, b) for a, b in zip(left, right, strict=True))
+    return bool(left == right)
+
+
+def _json_or_text(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def _as_recorded(cassette: Any, request: Any) -> bytes | None:
+    """The recorded body of `cassette` that `request` (already scrubbed) matches once project ids are set aside.
+
+    Scrubbing depends on the ids known at the time (the URL's project, GOOGLE_CLOUD_PROJECT); matching must not.
+    When the request's body equals a recorded one of the same method and path up to project ids (a PROJECT_ID on
+    one side, any project id on the other), the request takes the recorded body, so vcrpy's body matcher, which
+    compares exactly, sees what was recorded. None when no recorded body fits (or there is no cassette).
+    """
+    stored = getattr(cassette, "requests", None) if cassette is not None else None
+    if not stored:
+        return None
+    body = _body_bytes(request.body)
+    path = urlsplit(request.uri).path
+    mine = None
+    for candidate in list(stored):
+        recorded = _body_bytes(getattr(candidate, "body", None))
+        if recorded == body:
+            return None  # an exact match is vcrpy's own
+        if getattr(candidate, "method", None) != request.method:
+            continue
+        if urlsplit(getattr(candidate, "uri", "")).path != path:
+            continue
+        if PROJECT_PLACEHOLDER.encode() not in recorded + body:
+            continue
+        if mine is None:
+            mine = _json_or_text(body)
+        theirs = _json_or_text(recorded)
+        if mine is not None and theirs is not None and _same_but_projects(theirs, mine):
+            return recorded
+    return None
 
 
 def _calling_cassette() -> Any:
@@ -265,6 +382,22 @@ def _calling_cassette() -> Any:
         if hasattr(candidate, "write_protected") and hasattr(candidate, "play_counts"):
             return candidate
     return None
+
+
+def _loading() -> bool:
+    """True when our hook runs while vcrpy loads a cassette file (its `_load` appends each stored interaction).
+
+    Loaded interactions are what the file says: they are scrubbed again (idempotent), but never relabelled or
+    rewritten to match another interaction.
+    """
+    frame = sys._getframe(1)
+    for _ in range(12):
+        frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "_load" and hasattr(frame.f_locals.get("self"), "play_counts"):
+            return True
+    return False
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -322,7 +455,7 @@ def _chain(first: Callable[[Any], Any], then: Any) -> Callable[[Any], Any]:
 
 
 def vcr_config(
-    *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), **overrides: Any
+    *, project_ids: Iterable[str] = (), secrets: Iterable[str] = (), provenance: bool = True, **overrides: Any
 ) -> dict[str, Any]:
     """Keyword arguments for `vcr.use_cassette` / pytest-recording's `vcr_config` fixture, safe for Vertex.
 
@@ -330,10 +463,12 @@ def vcr_config(
     server, any `/token` endpoint, and any answer whose JSON hands out a credential), keeps only
     `content-type`/`accept` request headers, scrubs project ids, numbers and emails from URLs and from the
     decoded strings of bodies, stores compressed bodies decoded (or refuses to record them), and matches
-    on method, normalised path and JSON body. `overrides` are passed through; your own
+    on method, normalised path and JSON body. Each answer recorded now gets the response header
+    `x-vertex-openai-provenance` saying where its request went (`provenance=False` leaves it out); answers
+    loaded from the file keep theirs, or none. `overrides` are passed through; your own
     `before_record_request`/`before_record_response` run after ours (they cannot see anything we dropped).
     """
-    scrubber = CassetteScrubber(project_ids=project_ids, secrets=secrets)
+    scrubber = CassetteScrubber(project_ids=project_ids, secrets=secrets, provenance=provenance)
     config: dict[str, Any] = {
         "decode_compressed_response": False,  # ours decodes every coding httpx does, or fails loudly
         "match_on": ("method", "path", "body"),

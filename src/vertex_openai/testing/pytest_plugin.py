@@ -17,12 +17,12 @@ still win key by key, and `--record-mode` keeps working as pytest-recording docu
 Recording: `pytest --record-mode=once` records against Vertex AI with your ADC; add `--vertex-fake` to record
 against the loopback fake instead, with no Google account (the clients, and any `vertex_openai_client()` your
 code builds, are pointed at it through fake mode). Every response a cassette records is stamped in the header
-`x-vertex-openai-provenance`: `constructed: ...` against the fake, `recorded: ...` against Vertex AI.
+`x-vertex-openai-provenance` from where its request went: `constructed: ...` for a loopback fake, `recorded:
+Vertex AI, <date>` for a Google host; answers loaded from the file keep their label, or stay without one.
 """
 
 from __future__ import annotations
 
-import datetime
 import secrets
 from collections.abc import Generator, Iterator
 from importlib.util import find_spec
@@ -42,6 +42,10 @@ RECORD_HINT = (
     f"Credentials, or, with {FAKE_OPTION}, against the loopback fake with no Google account. Then read the "
     "YAML before committing it."
 )
+RECORD_WITHOUT_CREDENTIALS = (
+    "Recording against Vertex AI needs Google credentials. With no Google account, record against the loopback "
+    f"fake instead: `pytest {FAKE_OPTION} --record-mode=once {{nodeid}}`."
+)
 _session_fake: list[Any] = []
 _current_item: list[pytest.Item] = []
 _CALL_FAILED = pytest.StashKey[bool]() if hasattr(pytest, "StashKey") else None
@@ -50,24 +54,6 @@ _SCRUBBER = pytest.StashKey[Any]() if hasattr(pytest, "StashKey") else None
 
 def _uses_vertex(item: pytest.Item) -> bool:
     return bool(VERTEX_FIXTURES.intersection(getattr(item, "fixturenames", ())))
-
-
-def _stamp(config: pytest.Config) -> Any:
-    """A `before_record_response` hook writing where the answer came from (kept if already there)."""
-    from ._vcr import PROVENANCE_HEADER
-
-    if config.getoption(FAKE_OPTION, False):
-        value = "constructed: recorded against vertex_openai.testing.FakeVertex (loopback fake), not Vertex AI"
-    else:
-        value = f"recorded: Vertex AI, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d}"
-
-    def stamp(response: Any) -> Any:
-        headers = response.setdefault("headers", {})
-        if not any(name.lower() == PROVENANCE_HEADER for name in headers):
-            headers[PROVENANCE_HEADER] = [value]
-        return response
-
-    return stamp
 
 
 if ENABLED:
@@ -89,9 +75,11 @@ if ENABLED:
             if _uses_vertex(item) and item.get_closest_marker("vcr") is None:
                 item.add_marker(pytest.mark.vcr)
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(item: pytest.Item) -> None:
+    @pytest.hookimpl(tryfirst=True, hookwrapper=True)
+    def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
         _current_item[:] = [item]
+        outcome = yield
+        _offer_the_fake(item, outcome)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(item: pytest.Item) -> None:
@@ -104,7 +92,7 @@ if ENABLED:
             return
         from ._vcr import scrubber_of, vcr_config
 
-        settings = vcr_config(before_record_response=_stamp(config))
+        settings = vcr_config()
         for key, value in settings.items():
             setattr(vcr, key, value)
         if _SCRUBBER is not None:
@@ -119,6 +107,8 @@ if ENABLED:
             item.stash[_CALL_FAILED] = excinfo is not None
         if excinfo is None or not _uses_vertex(item):
             return
+        if _offer_the_fake(item, outcome):
+            return
         from ._vcr import describe_mismatch
 
         message = describe_mismatch(excinfo[1])
@@ -127,6 +117,28 @@ if ENABLED:
             failure = AssertionError(f"{message}\n\n{RECORD_HINT.format(nodeid=item.nodeid)}")
             failure.__cause__ = excinfo[1]
             outcome.force_exception(failure)
+
+    def _offer_the_fake(item: pytest.Item, outcome: Any) -> bool:
+        """Recording without credentials (and without --vertex-fake): add the one line that says how to go on."""
+        excinfo = outcome.excinfo
+        if excinfo is None or not _uses_vertex(item) or item.config.getoption(FAKE_OPTION, False):
+            return False
+        if str(item.config.getoption("--record-mode", "none") or "none") == "none":
+            return False
+        from .._exceptions import VertexAuthError
+
+        seen: set[int] = set()
+        current: BaseException | None = excinfo[1]
+        while current is not None and id(current) not in seen and not isinstance(current, VertexAuthError):
+            seen.add(id(current))
+            current = current.__cause__ or current.__context__
+        if not isinstance(current, VertexAuthError):
+            return False
+        failure = VertexAuthError(
+            f"{current}\n\n{RECORD_WITHOUT_CREDENTIALS.format(nodeid=item.nodeid)}")
+        failure.__cause__ = excinfo[1]
+        outcome.force_exception(failure)
+        return True
 
     @pytest.fixture
     def vertex_cassette(vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:

@@ -18,21 +18,18 @@ from typing import Any
 import openai
 
 from .._redact import redact
-from .._sdk import ServerSentEvent, SSEDecoder, api_error, connection_error, placeholder_request, timeout_error
+from .._sdk import (
+    ServerSentEvent,
+    SSEDecoder,
+    api_error,
+    connection_error,
+    parsed_event,
+    placeholder_request,
+    timeout_error,
+)
 from ._errors import google_error
 
 __all__ = ["VertexSSEDecoder"]
-
-
-class _ParsedEvent(ServerSentEvent):
-    """An event whose JSON was parsed once by the decoder; `json()` returns it without parsing again."""
-
-    def __init__(self, *, data: str, parsed: Any, event: str | None, id: str | None, retry: int | None) -> None:
-        super().__init__(data=data, event=event, id=id, retry=retry)
-        self._parsed = parsed
-
-    def json(self) -> Any:
-        return self._parsed
 
 
 # The request an error names when the decoder was built outside an SDK stream (tests, direct use).
@@ -87,12 +84,7 @@ class VertexSSEDecoder(SSEDecoder):
             error = google_error(parsed)
             if error is not None:
                 raise _stream_error(error, self.request)
-        if type(sse) is ServerSentEvent:
-            # the same object, now answering json() with the parse above: no second event built per chunk
-            sse.__class__ = _ParsedEvent
-            sse._parsed = parsed  # type: ignore[attr-defined]
-            return sse
-        return _ParsedEvent(data=data, parsed=parsed, event=sse.event, id=sse.id, retry=sse.retry)
+        return parsed_event(sse, parsed)
 
     def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[ServerSentEvent]:
         try:
