@@ -112,9 +112,14 @@ def test_responses_bridge_benchmark_runs_both_calls_and_the_translation() -> Non
 def test_bulk_benchmark_runs_every_table_at_tiny_sizes() -> None:
     bench_bulk = _bench("bench_bulk")
 
-    report = bench_bulk.run(rate=20.0, seconds=1.5, latency=0.05, fixed=4, items=20, kill_items=12)
-    for part in ("(a) quota", "(b) shared-capacity storms", "(c) client cost per item", "(d) kill -9"):
+    report = bench_bulk.run(rate=20.0, seconds=1.5, latency=0.05, fixed=4, items=20, kill_items=12,
+                            storm_latency=0.05)
+    for part in ("(a) quota", "(b) shared-capacity storms", "(c) client cost per item", "(d) kill -9",
+                 "(e) shared-capacity storms without a quota"):
         assert part in report
+    storm_rows = _rows(report.rsplit("(e) shared-capacity storms without a quota", 1)[1])
+    assert [row[0] for row in storm_rows[1:]] == ["calm (no storms)", "storms 1 s of every 4 s",
+                                                  "storms 3 s of every 6 s"]
     kill_row = _rows(report.rsplit("(d) kill -9", 1)[1])[1]
     assert kill_row[0] == "12" and kill_row[3] == "12" and kill_row[4:6] == ["0", "0"]  # lines, no dup, none missing
 

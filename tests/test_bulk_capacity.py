@@ -202,6 +202,8 @@ def test_a_lone_shared_capacity_429_among_many_successes_is_noise(monkeypatch: p
         first = await limit.acquire()
         await limit.release(first, latency=0.25)
         limit._slow_start = False
+        for epoch in [await limit.acquire() for _ in range(30)]:  # a round trip of successes
+            await limit.release(epoch, latency=0.25)
         for round_trip in range(20):  # 20 round trips of 30 answers each, one of them a 429 every other trip
             clock[0] += 0.25
             epochs = [await limit.acquire() for _ in range(30)]
@@ -317,5 +319,34 @@ def test_a_storm_that_ends_slow_start_early_does_not_cap_the_calm_level(monkeypa
                 while limit.in_flight < int(limit.limit):
                     epochs.append(await limit.acquire())
         assert limit.limit >= 30, f"only {limit.limit:.1f} after ten calm round trips"
+
+    asyncio.run(scenario())
+
+
+def test_a_window_the_run_did_not_fill_does_not_lower_the_learned_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Window 2 ran at 10 requests (the client was slow), window 3 hit the 40-request quota: the rate is 40/s."""
+    clock = [1000.0]
+    monkeypatch.setattr("vertex_openai.bulk._capacity.time.monotonic", lambda: clock[0])
+
+    async def scenario() -> None:
+        limit = AdaptiveLimit(64, initial=64)
+
+        async def window(start: float, count: int, throttled_at: float | None) -> None:
+            for n in range(count):
+                clock[0] = start + n * 0.024
+                await limit.release(await limit.acquire(), latency=0.0)
+            if throttled_at is not None:
+                clock[0] = throttled_at
+                epoch = await limit.acquire()
+                await limit.release(epoch, throttled=True, retry_delay=round(start + 1.0 - throttled_at, 6),
+                                    latency=0.0)
+
+        await window(1000.0, 40, 1000.97)  # reopens at 1001: the first window seen
+        await window(1001.0, 40, 1001.97)  # learned: 40/s over a 1 s window
+        assert limit.stats.quota_rate == pytest.approx(40.0)
+        limit.pace = None  # (no pacing in the way of this scripted clock)
+        await window(1002.0, 10, None)
+        await window(1003.0, 40, 1003.97)  # reopens at 1004: 2 s after the last reopening
+        assert limit.stats.quota_rate == pytest.approx(40.0)
 
     asyncio.run(scenario())

@@ -3,13 +3,16 @@ progress on a terminal, and exactly-once lines after SIGKILL at random moments."
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import random
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 from typing import Any
@@ -129,6 +132,8 @@ def test_progress_is_drawn_on_a_terminal(tmp_path: Path) -> None:
     out = tmp_path / "vectors.jsonl"
     with FakeBatch(steps=4) as fake:
         leader, follower = pty.openpty()
+        # A terminal of 120 columns: tqdm (which openai 1.x and 2.x install) draws nothing on a 0-column one.
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         try:
             child = subprocess.Popen([*command(), *_batch_args(items, out)], env=_env(tmp_path, fake.base_url),
                                      stdout=subprocess.DEVNULL, stderr=follower, stdin=subprocess.DEVNULL)

@@ -5,8 +5,8 @@ because every request of an overshoot comes back as a 429). Additive increase: a
 the window is in use, the limit grows by about `increase` per round trip.
 
 A 429 without a delay is shared capacity (Google's Dynamic Shared Quota), which comes and goes by itself.
-Multiplicative decrease: when such 429s are more than a tenth of the recent answers (a moving share over
-about one window of answers; a lone 429 among many successes is noise, not congestion), the limit is
+Multiplicative decrease: when such 429s are more than a tenth of the answers of the last round trip (a
+lone 429 among many successes is noise, not congestion), the limit is
 multiplied by `decrease` (0.7; 0.5 for the one that ends slow start), at most once per round trip: a 429
 from a request sent before the last cut, or within one smoothed round trip of it, is the same event (429s
 come back in milliseconds, so counting them would cut the limit to 1 in one storm). Cuts a few round trips
@@ -38,8 +38,10 @@ __all__ = ["AdaptiveLimit", "CapacityStats"]
 
 # Cuts closer together than this many smoothed round trips belong to one congestion episode.
 _EPISODE_ROUND_TRIPS = 4
-# Shared-capacity 429s cut the limit only above this share of the recent answers.
+# Shared-capacity 429s cut the limit only above this share of the last round trip's answers (of at least
+# _MIN_ANSWERS answers, so that a lone 429 at a small limit still counts).
 _NOISE_SHARE = 0.1
+_MIN_ANSWERS = 10
 # The remembered pre-storm level keeps this much of itself when a new episode starts lower.
 _EPISODE_MEMORY = 0.9
 # Quota windows: two RetryInfo reopening times closer than this are the same window.
@@ -94,7 +96,9 @@ class AdaptiveLimit:
         self.round_trip: float | None = None
         self._paused_until = 0.0
         self._waiters: set[asyncio.Future[None]] = set()
-        self._storm_share = 0.0  # moving share of shared-capacity 429s among recent answers
+        self._storm_share = 0.0  # share of shared-capacity 429s among the answers of the last round trip
+        self._recent: deque[tuple[float, bool]] = deque()
+        self._recent_throttled = 0
         self.pace: float | None = None  # requests/s learned from the quota's windows (None: no pacing)
         self._next_start = 0.0
         self._learned_at = 0.0
@@ -137,12 +141,15 @@ class AdaptiveLimit:
         opened = self._window_open
         if opened is not None and reopens - opened < _MIN_SPAN:
             return  # the same window (its 429s all name about the same moment)
-        admitted = sum(1 for start in self._window_starts if start < sent) if opened is not None else 0
-        if opened is not None and admitted:
-            self._span = reopens - opened
-            self.pace = _PACE_MARGIN * admitted / self._span
-            self._learned_at = now
-            self.stats.quota_rate = admitted / self._span
+        if opened is not None:
+            # The shortest span seen is the window's length: a longer one spans windows that the run did not
+            # fill (it was slower than the quota then), so only the last window's starts are counted.
+            self._span = reopens - opened if not self._span else min(self._span, reopens - opened)
+            admitted = sum(1 for start in self._window_starts if reopens - self._span <= start < sent)
+            if admitted:
+                self.pace = _PACE_MARGIN * admitted / self._span
+                self._learned_at = now
+                self.stats.quota_rate = admitted / self._span
         self._window_open = reopens
         self._window_starts.clear()
 
@@ -177,8 +184,12 @@ class AdaptiveLimit:
         if success and not throttled and latency is not None and latency >= 0:
             self.round_trip = latency if self.round_trip is None else 0.875 * self.round_trip + 0.125 * latency
         quota = bool(throttled and retry_delay)
-        weight = 1.0 / max(1.0, self.limit)
-        self._storm_share += weight * ((1.0 if throttled and not quota else 0.0) - self._storm_share)
+        self._recent.append((now, bool(throttled and not quota)))
+        self._recent_throttled += throttled and not quota
+        horizon = now - (self.round_trip or 0.0)
+        while len(self._recent) > _MIN_ANSWERS and self._recent[0][0] < horizon:
+            self._recent_throttled -= self._recent.popleft()[1]
+        self._storm_share = self._recent_throttled / len(self._recent)
         if throttled:
             self.stats.throttled += 1
             congested = self._storm_share >= _NOISE_SHARE

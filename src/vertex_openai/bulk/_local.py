@@ -402,7 +402,8 @@ class LocalRunner:
         parse = self._parse_method()
         pending: set[asyncio.Task[None]] = set()
         seen: set[bytes] = set()
-        max_pending = 2 * self.limit.ceiling + 16
+        # Items waiting out a backoff hold no slot: enough of them may wait that new items still fill the window.
+        max_pending = 8 * self.limit.ceiling + 16
         started_items = 0
 
         def reap(done: Iterable[asyncio.Task[None]]) -> None:
