@@ -17,6 +17,7 @@ from vcr.request import Request
 
 from vertex_openai import vertex_openai_client
 from vertex_openai.testing import FakeVertex, Reply, replay_credentials, use_cassette, vcr_config
+from vertex_openai.testing._vcr import _vcrpy_runs_before_save, scrubber_of
 
 PROJECT = "acme-prod-4821"
 EMAIL = "alice.smith@acme-corp.example"
@@ -201,7 +202,12 @@ def test_stream_scrubbing_is_idempotent_and_before_save_keeps_it() -> None:
     request = config["before_record_request"](Request("POST", CHAT, b"{}", {"content-type": "application/json"}))
     once = config["before_record_response"](
         {"status": {"code": 200, "message": "OK"}, "headers": SSE, "body": {"string": _sse(chunks)}})
-    _, saved = config["before_save_interaction"][0](request, {**once})
+    scrubber = scrubber_of(config)
+    assert scrubber is not None
+    # vcrpy >= 9.4 runs it as `before_save_interaction`; older ones get it from `CassetteScrubber.finish`
+    assert config.get("before_save_interaction", [scrubber.before_save])[0] == scrubber.before_save
+    assert ("before_save_interaction" in config) == _vcrpy_runs_before_save()
+    _, saved = scrubber.before_save(request, {**once})
     assert saved["body"]["string"] == once["body"]["string"]
     twice = config["before_record_response"]({**once})
     assert twice["body"]["string"] == once["body"]["string"]

@@ -19,7 +19,7 @@ from vcr.request import Request
 
 from vertex_openai import vertex_openai_client
 from vertex_openai.testing import CassetteReplayError, FakeVertex, replay_credentials, use_cassette, vcr_config
-from vertex_openai.testing._vcr import describe_mismatch
+from vertex_openai.testing._vcr import describe_mismatch, scrubber_of
 
 CHAT = ("https://us-central1-aiplatform.googleapis.com/v1/projects/acme-prod-4821/locations/us-central1"
         "/endpoints/openapi/chat/completions")
@@ -206,7 +206,7 @@ def test_without_a_cassette_in_sight_token_traffic_becomes_a_stand_in_that_match
     second = config["before_record_request"](Request("POST", "https://oauth2.googleapis.com/token", TOKEN_BODY, FORM))
     assert first.host == second.host == "token-traffic.vertex-openai.invalid" and first.uri != second.uri
     assert first.body == b"" and not first.headers
-    assert config["before_save_interaction"][0](first, {"body": {"string": b"{}"}}) is None
+    assert scrubber_of(config).before_save(first, {"body": {"string": b"{}"}}) is None
 
 
 def test_token_traffic_is_left_out_of_a_plain_vcrpy_recording(tmp_path: Path, counting: CountingServer) -> None:
@@ -225,3 +225,23 @@ def test_token_traffic_is_left_out_of_a_plain_vcrpy_recording(tmp_path: Path, co
     for leak in ("/token", "1//0g", "GOCSPX", "ya29", "grant_type=refresh_token&", "not-recorded"):
         assert leak not in text
     assert len(yaml.safe_load(text)["interactions"]) == 1
+
+
+@pytest.mark.parametrize("vcrpy_words_it", [True, False], ids=["as-installed", "as-vcrpy-8"])
+def test_a_changed_body_is_described_by_the_kit_when_vcrpy_does_not(
+        cassette_file: Path, monkeypatch: pytest.MonkeyPatch, vcrpy_words_it: bool) -> None:
+    """vcrpy before 9 name neither the body nor how it differs; the kit then builds that account itself."""
+    import vertex_openai.testing._vcr as kit
+
+    if not vcrpy_words_it:
+        monkeypatch.setattr(kit, "vcrpy_details_it", lambda error: False)
+    client = vertex_openai_client("acme-prod-4821", credentials=replay_credentials(), max_retries=0)
+    with use_cassette(cassette_file), pytest.raises(Exception) as caught:
+        client.chat.completions.create(model="gemini-2.5-flash", messages=[{"role": "user", "content": "bye"}])
+    message = describe_mismatch(caught.value)
+    assert message is not None and message.startswith("vertex-openai cassette replay failed")
+    assert str(cassette_file) in message and "POST http" in message and "/chat/completions" in message
+    assert '"bye"' in message and '"hi"' in message  # the request's body and the recorded one it differs from
+    if not vcrpy_words_it:
+        assert "acme-prod-4821" not in message  # the kit shows the request as the cassette compares it: scrubbed
+        assert 'messages[0].content: recorded "hi", sent "bye"' in message and "How to fix:" in message

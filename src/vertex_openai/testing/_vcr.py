@@ -32,6 +32,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._content_coding import CassetteRecordingError, CassetteReplayError, content_codings, decode_content
 from ._fake_credentials import FakeCredentials
+from ._replay_detail import describe_replay_failure, vcrpy_details_it
 from ._scrub_body import Span, apply_spans, scrub_body_text
 from ._token_traffic import hands_out_credentials, is_token_traffic
 
@@ -68,6 +69,8 @@ _KEEP_RESPONSE_HEADERS = frozenset({"content-type", "retry-after", "retry-after-
 # from the host the request went to when it is recorded; never taken from the server, never added to a loaded one.
 PROVENANCE_HEADER = "x-vertex-openai-provenance"
 _KEEP_RESPONSE_HEADERS |= {PROVENANCE_HEADER}
+# Marks a vcrpy before 9 replay failure whose text the kit has already given its detail.
+_DETAILED = "_vertex_openai_detailed"
 _SECRET_QUERY = frozenset({"key", "access_token", "api_key", "token", "oauth_token"})
 
 _PROJECT_PATH = re.compile(r"/projects/[^/]+/locations/[^/]+")
@@ -192,6 +195,18 @@ class CassetteScrubber:
             body = _body_bytes(body_field["string"])
             response["body"] = {**body_field, "string": self.scrub_response_body(body, response.get("headers"))}
         return request, response
+
+    def finish(self, cassette: Any) -> None:
+        """Before `cassette` is saved, on a vcrpy without `before_save_interaction` (8.5 to 9.3): run `before_save`
+        on its interactions in memory, so the file gets the same last scrub as with vcrpy >= 9.4."""
+        if cassette is None or _vcrpy_runs_before_save() or not getattr(cassette, "dirty", False):
+            return
+        data = getattr(cassette, "data", None)
+        if not isinstance(data, list):
+            return
+        kept = [saved for saved in (self.before_save(request, response) for request, response in data)
+                if saved is not None]
+        data[:] = kept
 
     # -- scrubbing ---------------------------------------------------------------------------------
     def spans(self, text: str) -> list[Span]:
@@ -480,8 +495,25 @@ def vcr_config(
     config["before_record_request"] = _RequestHook(scrubber, overrides.get("before_record_request"))
     config["before_record_response"] = _chain(scrubber.response, overrides.get("before_record_response"))
     user_save = overrides.get("before_save_interaction")
-    config["before_save_interaction"] = [scrubber.before_save, *_hooks(user_save)]
+    if _vcrpy_runs_before_save():
+        config["before_save_interaction"] = [scrubber.before_save, *_hooks(user_save)]
+    elif user_save is not None:
+        config["before_save_interaction"] = user_save  # vcrpy says itself that it does not know the option
     return config
+
+
+@functools.lru_cache(maxsize=1)
+def _vcrpy_runs_before_save() -> bool:
+    """True when the installed vcrpy takes `before_save_interaction` (vcrpy >= 9.4) or vcrpy is not installed;
+    older ones reject the option, and `CassetteScrubber.finish` does the last scrub instead. Read from the
+    package's metadata, so asking does not import vcrpy."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = re.match(r"(\d+)\.(\d+)", version("vcrpy"))
+    except PackageNotFoundError:
+        return True
+    return release is None or (int(release[1]), int(release[2])) >= (9, 4)
 
 
 def scrubber_of(config: dict[str, Any]) -> CassetteScrubber | None:
@@ -506,14 +538,18 @@ class _BoundCassette:
     def __init__(self, inner: Any, scrubber: CassetteScrubber) -> None:
         self._inner = inner
         self._scrubber = scrubber
+        self._cassette: Any = None
 
     def __enter__(self) -> Any:
         cassette = self._inner.__enter__()
+        self._cassette = cassette
         self._scrubber.bind(cassette)
         return cassette
 
     def __exit__(self, *exc: Any) -> Any:
+        self._scrubber.finish(self._cassette)
         self._scrubber.bind(None)
+        _add_detail(exc[1] if len(exc) > 1 else None)
         return self._inner.__exit__(*exc)
 
     def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -575,12 +611,37 @@ def describe_mismatch(error: BaseException) -> str | None:
         if isinstance(current, (CassetteReplayError, CassetteRecordingError)):
             return str(current)
         if type(current).__name__ == "CannotOverwriteExistingCassetteException":
+            detail = str(current) if vcrpy_details_it(current) else _with_detail(current)
             return (
                 f"vertex-openai cassette replay failed (the openai SDK reported it as "
-                f"{type(error).__name__}: {error}):\n{current}"
+                f"{type(error).__name__}: {_first_line(error)}):\n{detail}"
             )
         current = current.__cause__ or current.__context__
     return None
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).split("\n", 1)[0]
+
+
+def _with_detail(error: BaseException) -> str:
+    """vcrpy before 9's headline followed by the kit's own account of the request (vcrpy 9 words it itself)."""
+    if _DETAILED in error.__dict__:
+        return str(error)
+    return f"{_first_line(error)}\n{describe_replay_failure(error)}"
+
+
+def _add_detail(error: BaseException | None) -> None:
+    """Give a vcrpy < 9 replay failure inside `error`'s chain the kit's detail, so its own text names the request."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if type(error).__name__ == "CannotOverwriteExistingCassetteException" and not vcrpy_details_it(error):
+            if _DETAILED not in error.__dict__:
+                error.args = (_with_detail(error),)
+                error.__dict__[_DETAILED] = True
+            return
+        error = error.__cause__ or error.__context__
 
 
 def json_events(sse: str) -> list[Any]:

@@ -151,6 +151,7 @@ if ENABLED:
             scrubber.bind(vcr)
         yield vcr
         if scrubber is not None:
+            scrubber.finish(vcr)  # before pytest-recording saves the cassette
             scrubber.bind(None)
         failed = request.node.stash.get(_CALL_FAILED, True) if _CALL_FAILED is not None else True
         if vcr is not None and not failed and getattr(vcr, "write_protected", False):
