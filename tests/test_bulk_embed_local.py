@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +240,34 @@ def test_a_rate_quota_is_learned_and_every_item_still_gets_one_line(tmp_path: Pa
     assert summary.throttled == throttled > 0  # the runner saw every 429 (the client's own retries are off)
     assert summary.quota_rate is not None  # the capacity control learned the quota's rate from its RetryInfo
     assert "quota learned from its 429s" in format_embed_summary(summary)
+
+
+# A child process runs the embedding so that a wait at exit is a timeout of the child, never of the test run.
+_ABORT_CHILD = """
+import sys
+from vertex_openai import OpenAI
+from vertex_openai.bulk import embed
+from vertex_openai.testing import FakeCredentials
+
+client = OpenAI(project="fake-project", base_url=sys.argv[1], credentials=FakeCredentials())
+items = [{"id": f"p{i}", "text": f"passage {i}"} for i in range(8)]
+try:
+    embed(client, items, model="gemini-embedding-001", output=sys.argv[2], dimensions=4, concurrency=4,
+          progress=False)
+except Exception as err:
+    print(f"raised {type(err).__name__}: {err}", flush=True)
+    sys.exit(1)
+print("finished", flush=True)
+"""
+
+
+def test_a_sync_client_abort_exits_without_joining_requests_in_flight(fake: FakeVertex, tmp_path: Path) -> None:
+    slow = Fault(status=503, delay=120, body=_native_error(503, "UNAVAILABLE", "slow"))
+    not_found = Fault(status=404, delay=0.3, body=_native_error(404, "NOT_FOUND", "Publisher model not found."))
+    fake.play(not_found, slow, slow, slow)
+    # The 404 stops the run while three requests wait on their slow answer (120 s) in the sync client's threads:
+    # the child must exit then, not when those answers come (the timeout turns such a wait into a failure).
+    result = subprocess.run([sys.executable, "-c", _ABORT_CHILD, fake.base_url, str(tmp_path / "out.jsonl")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith("raised BulkAbortedError") and "NOT_FOUND" in result.stdout

@@ -9,6 +9,8 @@ runner retries transient failures (429, 408, 409, 5xx, connection errors) with b
 taking precedence, as extract's local engine does. A group refused for good (a 400, or a check before
 sending) is split into single items, so only the item at fault gets an error line. 401, 403 and 404 stop
 the run (`BulkAbortedError`) without writing a line for the group: a rerun picks it up.
+A sync client is driven from daemon threads (`_schedule.DaemonThreads`), so after an abort the process exits
+without waiting for the blocking requests still in flight.
 Each line is `{"id", "embedding": [floats]}` or `{"id", "error": {"type", "message", "status"?}}`; the
 values are written with 8 significant digits (the SDK's float32 values carry about 7).
 """
@@ -16,12 +18,10 @@ values are written with 8 significant digits (the SDK's float32 values carry abo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -31,8 +31,9 @@ from ._capacity import AdaptiveLimit
 from ._embed_request import group_items, text_of
 from ._items import BulkInputError, Item
 from ._local import retry_delay_of
-from ._output import ResultWriter, id_digest
+from ._output import ResultWriter
 from ._progress import Progress
+from ._schedule import DaemonThreads, run_bounded, unfinished
 from ._summary import BulkAbortedError, ExtractSummary
 
 __all__ = ["EmbedRunner"]
@@ -72,7 +73,7 @@ class EmbedRunner:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_items = max_items
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: DaemonThreads | None = None
 
     # -- calling the model -----------------------------------------------------------------------------------
     async def _call(self, create: Callable[..., Any], texts: list[str]) -> Any:
@@ -80,7 +81,7 @@ class EmbedRunner:
         if inspect.iscoroutinefunction(create):
             return await create(input=texts, **self.options)
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.limit.ceiling, thread_name_prefix="vertex-openai-embed")
+            self._executor = DaemonThreads(self.limit.ceiling)
         return await asyncio.get_running_loop().run_in_executor(self._executor,
                                                                 partial(create, input=texts, **self.options))
 
@@ -182,19 +183,7 @@ class EmbedRunner:
     # -- the run ---------------------------------------------------------------------------------------------
     def _todo(self, items: Iterable[Item]) -> Iterable[tuple[Item, str]]:
         """(item, text) for each item not done yet, duplicates refused; a bad text becomes that item's error line."""
-        seen: set[bytes] = set()
-        started = 0
-        for item in items:
-            digest = id_digest(item.id)
-            if digest in seen:
-                raise BulkInputError(f"{item.where}: duplicate id {item.id!r}; ids must be unique")
-            seen.add(digest)
-            if item.id in self.writer.done:
-                self.summary.skipped += 1
-                continue
-            if self.max_items is not None and started >= self.max_items:
-                return
-            started += 1
+        for item in unfinished(items, self.writer, self.summary, self.max_items):
             try:
                 text = text_of(item, self.text_field)
             except BulkInputError as err:
@@ -203,40 +192,8 @@ class EmbedRunner:
             yield item, text
 
     async def run(self, items: Iterable[Item]) -> ExtractSummary:
-        started = time.monotonic()
         create = self.client.embeddings.create
-        pending: set[asyncio.Task[None]] = set()
-        max_pending = 2 * self.limit.ceiling + 16
-
-        def reap(done: Iterable[asyncio.Task[None]]) -> None:
-            for task in done:
-                error = task.exception()
-                if error is not None:
-                    raise error
-
-        try:
-            for group in group_items(self._todo(items), self.model):
-                while len(pending) >= max_pending:
-                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    reap(done)
-                epoch = await self.limit.acquire()
-                pending.add(asyncio.ensure_future(self._group(group, epoch, create)))
-                finished = {t for t in pending if t.done()}
-                pending -= finished
-                reap(finished)
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                reap(done)
-        finally:
-            for task in pending:
-                task.cancel()
-            if pending:
-                with contextlib.suppress(BaseException):
-                    await asyncio.gather(*pending, return_exceptions=True)
-            if self._executor is not None:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-            self.summary.elapsed = time.monotonic() - started
-            self.summary.throttled = self.limit.stats.throttled
-            self.summary.final_concurrency = self.limit.limit
-            self.summary.quota_rate = self.limit.stats.quota_rate
+        await run_bounded(group_items(self._todo(items), self.model), partial(self._group, create=create),
+                          limit=self.limit, max_pending=2 * self.limit.ceiling + 16, summary=self.summary,
+                          threads=lambda: self._executor)
         return self.summary

@@ -14,17 +14,13 @@ threads are joined at interpreter exit, which waited up to the request timeout).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import json
-import queue
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, Future
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 import openai
 import pydantic
@@ -32,13 +28,13 @@ import pydantic
 from ..structured import StructuredOutputError
 from ._capacity import AdaptiveLimit
 from ._items import BulkInputError, Item, Prompt, messages_for
-from ._output import ResultWriter, id_digest
+from ._output import ResultWriter
 from ._progress import Progress
+from ._schedule import DaemonThreads, run_bounded, unfinished
 from ._summary import BulkAbortedError, ExtractSummary
 
 __all__ = ["LocalRunner", "retry_delay_of"]
 
-_T = TypeVar("_T")
 _TRANSIENT_STATUS = frozenset({408, 409, 500, 502, 503, 504})
 _FATAL_STATUS = frozenset({401, 403, 404})
 
@@ -111,71 +107,6 @@ def _reask(messages: list[dict[str, Any]], err: StructuredOutputError) -> list[d
     ]
 
 
-class _DaemonThreads(Executor):
-    """An executor on daemon threads (at most `size`), for a sync client's blocking calls.
-
-    Unlike `ThreadPoolExecutor`, whose workers the interpreter joins at exit, nothing here delays the end
-    of the process: once the run has stopped, requests still in flight are abandoned with their threads.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._idle = 0
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
-        future: Future[_T] = Future()
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the bulk runner's threads are shut down")
-            self._jobs.put((future, partial(fn, *args, **kwargs)))
-            if self._idle == 0 and len(self._threads) < self._size:
-                thread = threading.Thread(target=self._work, name=f"vertex-openai-bulk-{len(self._threads)}",
-                                          daemon=True)
-                self._threads.append(thread)
-                thread.start()
-            else:
-                self._idle -= 1 if self._idle else 0
-        return future
-
-    def _work(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            future, call = job
-            if future.set_running_or_notify_cancel():
-                try:
-                    result = call()
-                except BaseException as err:  # handed to the waiting coroutine, as ThreadPoolExecutor does
-                    future.set_exception(err)
-                else:
-                    future.set_result(result)
-            with self._lock:
-                self._idle += 1
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            self._closed = True
-            threads = list(self._threads)
-        if cancel_futures:
-            while True:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if job is not None:
-                    job[0].cancel()
-        for _ in threads:
-            self._jobs.put(None)
-        if wait:
-            for thread in threads:
-                thread.join()
-
-
 class _Slot:
     """One item's concurrency slot: taken and given back through here, so it is given back at most once."""
 
@@ -228,7 +159,7 @@ class LocalRunner:
         self.backoff_cap = backoff_cap
         self.max_items = max_items
         self.summary = ExtractSummary(output=str(writer.path), repaired_bytes=writer.repaired_bytes)
-        self._executor: _DaemonThreads | None = None
+        self._executor: DaemonThreads | None = None
 
     # -- calling the model ---------------------------------------------------------------------------
     def _parse_method(self) -> Callable[..., Any]:
@@ -247,7 +178,7 @@ class LocalRunner:
             raw = await parse(**kwargs)
         else:
             if self._executor is None:
-                self._executor = _DaemonThreads(self.limit.ceiling)
+                self._executor = DaemonThreads(self.limit.ceiling)
             raw = await asyncio.get_running_loop().run_in_executor(self._executor, partial(parse, **kwargs))
         _check_object_body(raw.http_response)
         try:
@@ -398,52 +329,10 @@ class LocalRunner:
 
     # -- the run -------------------------------------------------------------------------------------
     async def run(self, items: Iterable[Item]) -> ExtractSummary:
-        started = time.monotonic()
         parse = self._parse_method()
-        pending: set[asyncio.Task[None]] = set()
-        seen: set[bytes] = set()
         # Items waiting out a backoff hold no slot: enough of them may wait that new items still fill the window.
-        max_pending = 8 * self.limit.ceiling + 16
-        started_items = 0
-
-        def reap(done: Iterable[asyncio.Task[None]]) -> None:
-            errors = [error for task in done if (error := task.exception()) is not None]  # each one retrieved
-            if errors:
-                raise errors[0]
-
-        try:
-            for item in items:
-                digest = id_digest(item.id)
-                if digest in seen:
-                    raise BulkInputError(f"{item.where}: duplicate id {item.id!r}; ids must be unique")
-                seen.add(digest)
-                if item.id in self.writer.done:
-                    self.summary.skipped += 1
-                    continue
-                if self.max_items is not None and started_items >= self.max_items:
-                    break
-                while len(pending) >= max_pending:
-                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    reap(done)
-                epoch = await self.limit.acquire()
-                started_items += 1
-                pending.add(asyncio.ensure_future(self._one(item, epoch, parse)))
-                finished = {t for t in pending if t.done()}
-                pending -= finished
-                reap(finished)
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                reap(done)
-        finally:
-            for task in pending:
-                task.cancel()
-            if pending:
-                with contextlib.suppress(BaseException):
-                    await asyncio.gather(*pending, return_exceptions=True)
-            if self._executor is not None:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-            self.summary.elapsed = time.monotonic() - started
-            self.summary.throttled = self.limit.stats.throttled
-            self.summary.final_concurrency = self.limit.limit
-            self.summary.quota_rate = self.limit.stats.quota_rate
+        await run_bounded(unfinished(items, self.writer, self.summary, self.max_items),
+                          partial(self._one, parse=parse), limit=self.limit,
+                          max_pending=8 * self.limit.ceiling + 16, summary=self.summary,
+                          threads=lambda: self._executor)
         return self.summary
