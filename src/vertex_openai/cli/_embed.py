@@ -11,31 +11,13 @@ import argparse
 import sys
 from typing import Any
 
+from ._args import positive_seconds, whole_number
+
 __all__ = ["add_embed_parser", "run_embed"]
 
 
 class _BadInput(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
-    return number
-
-
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0 seconds")
-    return number
 
 
 def add_embed_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -53,18 +35,20 @@ def add_embed_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     embed.add_argument("--id-field", default="id", metavar="NAME", help="the item field holding its id (default: id)")
     embed.add_argument("--text-field", default="text", metavar="NAME",
                        help="the item field holding the text to embed (default: text)")
-    embed.add_argument("--dimensions", type=_count, metavar="N", help="output dimensionality (default: the model's)")
+    embed.add_argument("--dimensions", type=whole_number, metavar="N",
+                       help="output dimensionality (default: the model's)")
     embed.add_argument("--task-type", metavar="TYPE",
                        help="Google's task type, e.g. RETRIEVAL_DOCUMENT, RETRIEVAL_QUERY, SEMANTIC_SIMILARITY")
-    embed.add_argument("--concurrency", type=_count, default=32, metavar="N",
+    embed.add_argument("--concurrency", type=whole_number, default=32, metavar="N",
                        help="local: most requests in flight; the runner adapts below it on 429s (default: 32)")
-    embed.add_argument("--limit", type=_count, metavar="N", help="process at most N new items this run")
-    embed.add_argument("--timeout", type=_seconds, default=120.0, help="local: seconds per request (default: 120)")
+    embed.add_argument("--limit", type=whole_number, metavar="N", help="process at most N new items this run")
+    embed.add_argument("--timeout", type=positive_seconds, default=120.0,
+                       help="local: seconds per request (default: 120)")
     embed.add_argument("--engine", choices=("local", "batch"), default="local",
                        help="local: requests from this machine; batch: a Vertex AI batch prediction job (needs --gcs)")
     embed.add_argument("--gcs", metavar="gs://BUCKET/PREFIX", help="batch: where inputs and outputs are staged")
     embed.add_argument("--resume-job", metavar="NAME", help="batch: pick up a job started earlier (its name)")
-    embed.add_argument("--poll-interval", type=_seconds, default=30.0, metavar="SECONDS",
+    embed.add_argument("--poll-interval", type=positive_seconds, default=30.0, metavar="SECONDS",
                        help="batch: seconds between job status checks (default: 30)")
     embed.add_argument("--allow-mismatch", action="store_true",
                        help="add to an output that another model/text field/dimensions/task type produced (refused "

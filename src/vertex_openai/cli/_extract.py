@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ._args import whole_number
 from ._output import clean
 
 __all__ = ["add_extract_parser", "run_extract"]
@@ -26,16 +27,6 @@ _DEFAULT_MODEL = "gemini-2.5-flash"
 
 class _BadInput(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
-    return number
 
 
 def add_extract_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -57,12 +48,12 @@ def add_extract_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     extract.add_argument("--media-field", metavar="NAME",
                          help="item field with a gs:// URI, URL or file path to send along (folders: the file)")
     extract.add_argument("--system", help="a system instruction for every item")
-    extract.add_argument("--concurrency", type=_count, default=32, metavar="N",
+    extract.add_argument("--concurrency", type=whole_number, default=32, metavar="N",
                          help="most requests in flight; the runner adapts below it on 429s (default: 32)")
-    extract.add_argument("--limit", type=_count, metavar="N", help="process at most N new items this run")
+    extract.add_argument("--limit", type=whole_number, metavar="N", help="process at most N new items this run")
     extract.add_argument("--reask", action="store_true", help="re-ask once when a reply does not validate")
     extract.add_argument("--temperature", type=float, help="sampling temperature")
-    extract.add_argument("--max-tokens", type=_count, metavar="N", help="limit each answer's length in tokens")
+    extract.add_argument("--max-tokens", type=whole_number, metavar="N", help="limit each answer's length in tokens")
     extract.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default: 120)")
     extract.add_argument("--prices", metavar="IN,OUT",
                          help="dollars per million input and output tokens, for a cost estimate, e.g. 0.30,2.50")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
+from ._args import positive_seconds
 
 __all__ = ["main"]
 
@@ -50,16 +51,6 @@ def _versions(prefix: str = "vertex-openai ") -> str:
             parts.append(f"{name} missing")
     parts.append(f"Python {sys.version.split()[0]}")
     return f"{prefix}{__version__} ({', '.join(parts)})"
-
-
-def _positive(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0 seconds")
-    return number
 
 
 def _budget(value: str) -> int:
@@ -103,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--model", default=os.environ.get("VERTEX_OPENAI_MODEL") or _DEFAULT_MODEL,
                         help=f"model to check (default: VERTEX_OPENAI_MODEL or {_DEFAULT_MODEL})")
     doctor.add_argument("--live", action="store_true", help="send one tiny request to the model")
-    doctor.add_argument("--timeout", type=_positive, default=10.0,
+    doctor.add_argument("--timeout", type=positive_seconds, default=10.0,
                         help="seconds to wait for the token endpoint and the live request (default: 10)")
     doctor.add_argument("--fake", action="store_true",
                         help="check the loopback fake Vertex instead of Google (as `chat --fake`): the one named by "
@@ -127,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="ask for thought summaries and print them dimmed on stderr")
     chat.add_argument("--max-tokens", type=int, help="limit the answer's length in tokens")
     chat.add_argument("--temperature", type=float, help="sampling temperature")
-    chat.add_argument("--timeout", type=_positive, default=120.0, help="seconds per request (default: 120)")
+    chat.add_argument("--timeout", type=positive_seconds, default=120.0, help="seconds per request (default: 120)")
     chat.add_argument("--fake", action="store_true",
                       help="talk to the loopback fake Vertex, no Google account: the one named by "
                       "VERTEX_OPENAI_FAKE_BASE_URL/_TOKEN (`python -m vertex_openai.testing serve` prints them), "
